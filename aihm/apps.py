@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AihmConfig(AppConfig):
+    name = "aihm"
+    verbose_name = "AIHM"
+
+    def ready(self):
+        post_migrate.connect(grant_runtime_role, sender=self)
+
+
+def grant_runtime_role(using, **kwargs):
+    """After each migrate, give the runtime role what it may do on the owner's tables."""
+    from django.apps import apps
+    from django.db import connections
+
+    from aihm.tenancy import runtime_role_grants_sql, runtime_role_name
+
+    role = runtime_role_name()
+    connection = connections[using]
+    if role is None or connection.vendor != "postgresql" or connection.settings_dict.get("USER") == role:
+        return
+    append_only = [m._meta.db_table for m in apps.get_models() if getattr(m, "APPEND_ONLY", False)]
+    with connection.cursor() as cursor:
+        for statement in runtime_role_grants_sql(role, append_only):
+            cursor.execute(statement)
