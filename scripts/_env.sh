@@ -29,7 +29,7 @@ ensure_venv() {
 }
 
 compile_messages() {
-  if command -v msgfmt >/dev/null 2>&1; then
+  if command -v msgfmt >/dev/null 2>&1 && compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null; then
     .venv/bin/python manage.py compilemessages --ignore=.venv --verbosity 0
   fi
 }
