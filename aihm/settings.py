@@ -61,6 +61,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[FRONTEND_URL])
 INSTALLED_APPS = [
     "aihm",
     "accounts",
+    "recruiting",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,0 +1,216 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aihm.tenancy import TenantOwned
+
+
+class PositionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    ARCHIVED = "archived", _("Archived")
+
+
+class InterviewLanguage(models.TextChoices):
+    FRENCH = "fr", _("French")
+    ENGLISH = "en", _("English")
+    ARABIC = "ar", _("Arabic")
+
+
+class ContractType(models.TextChoices):
+    PERMANENT = "permanent", _("Permanent")
+    FIXED_TERM = "fixed_term", _("Fixed term")
+    FREELANCE = "freelance", _("Freelance")
+    INTERNSHIP = "internship", _("Internship")
+    APPRENTICESHIP = "apprenticeship", _("Apprenticeship")
+    OTHER = "other", _("Other")
+
+
+class Position(TenantOwned):
+    """A job opening, its requirements and its screening script."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=20000, blank=True)
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    must_haves = models.JSONField(_("must-haves"), default=list, blank=True)
+    nice_to_haves = models.JSONField(_("nice-to-haves"), default=list, blank=True)
+    min_years_experience = models.PositiveSmallIntegerField(_("years of experience"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    contract_type = models.CharField(_("contract type"), max_length=20, choices=ContractType.choices, default=ContractType.PERMANENT)
+    language = models.CharField(_("interview language"), max_length=2, choices=InterviewLanguage.choices, default=InterviewLanguage.FRENCH)
+    status = models.CharField(_("status"), max_length=10, choices=PositionStatus.choices, default=PositionStatus.DRAFT)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "status"], name="recruiting_position_status"),
+            models.Index(fields=["tenant", "-created_at"], name="recruiting_position_recent"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def requirements(self):
+        return {
+            "skills": self.skills,
+            "must_haves": self.must_haves,
+            "nice_to_haves": self.nice_to_haves,
+            "min_years_experience": self.min_years_experience,
+        }
+
+
+class Question(TenantOwned):
+    """One question of a position's editable script; frozen copies live in ScriptVersion."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.CharField(_("question"), max_length=500)
+    good_answer = models.TextField(_("what a good answer shows"), max_length=2000, blank=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    max_answer_seconds = models.PositiveSmallIntegerField(_("maximum answer length (seconds)"), default=90)
+    drafted_by_ai = models.BooleanField(_("drafted by the AI"), default=False)
+    protected_topics = models.JSONField(_("protected topics flagged"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["position", "order", "created_at"]
+        indexes = [models.Index(fields=["tenant", "position", "order"], name="recruiting_question_order")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weight__gte=1, weight__lte=5), name="recruiting_question_weight_1_5"),
+            models.CheckConstraint(
+                condition=models.Q(max_answer_seconds__gte=15, max_answer_seconds__lte=300),
+                name="recruiting_question_answer_15_300s",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class ScriptVersion(TenantOwned):
+    """A frozen, numbered copy of a position's questions; interviews keep the version they used."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="script_versions")
+    number = models.PositiveIntegerField(_("version"))
+    language = models.CharField(_("interview language"), max_length=2, choices=InterviewLanguage.choices)
+    questions = models.JSONField(_("questions"))
+    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("frozen at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("script version")
+        verbose_name_plural = _("script versions")
+        ordering = ["position", "-number"]
+        constraints = [models.UniqueConstraint(fields=["position", "number"], name="recruiting_script_version_unique")]
+
+    def __str__(self):
+        return f"{self.position_id} v{self.number}"
+
+
+class PipelineStatus(models.TextChoices):
+    """Where a candidate stands; the one vocabulary used by every view, API and chart."""
+
+    NEW = "new", _("New")
+    CV_SCORED = "cv_scored", _("CV scored")
+    CONSENT_PENDING = "consent_pending", _("Consent pending")
+    CONSENT_GIVEN = "consent_given", _("Consent given")
+    CONSENT_DECLINED = "consent_declined", _("Consent declined")
+    INTERVIEW_SCHEDULED = "interview_scheduled", _("Interview scheduled")
+    INTERVIEW_IN_PROGRESS = "interview_in_progress", _("Interview in progress")
+    INTERVIEW_DONE = "interview_done", _("Interview done")
+    REPORT_READY = "report_ready", _("Report ready")
+    SHORTLISTED = "shortlisted", _("Shortlisted")
+    REJECTED = "rejected", _("Rejected")
+    HIRED = "hired", _("Hired")
+
+
+DECISIONS = (PipelineStatus.SHORTLISTED, PipelineStatus.REJECTED, PipelineStatus.HIRED)
+
+
+class ScoringStatus(models.TextChoices):
+    NO_CV = "no_cv", _("No CV")
+    QUEUED = "queued", _("Queued")
+    SCORING = "scoring", _("Scoring")
+    SCORED = "scored", _("Scored")
+    NO_TEXT = "no_text", _("No text in the CV")
+    FAILED = "failed", _("Scoring failed")
+
+
+class CandidateSource(models.TextChoices):
+    DASHBOARD = "dashboard", _("Dashboard")
+    CSV = "csv", _("CSV import")
+    API = "api", _("API")
+    SEED = "seed", _("Demo data")
+
+
+def cv_storage_key(candidate, filename):
+    """Tenant-prefixed, unguessable: nothing of the candidate's name or the upload's name."""
+    extension = {"application/pdf": "pdf", "text/plain": "txt"}.get(candidate.cv_content_type, "docx")
+    return f"tenants/{candidate.tenant_id}/cvs/{secrets.token_urlsafe(24)}.{extension}"
+
+
+class Candidate(TenantOwned):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="candidates")
+    full_name = models.CharField(_("full name"), max_length=200)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, help_text=_("E.164, for example +212612345678"))
+    timezone = models.CharField(_("time zone"), max_length=64)
+    source = models.CharField(_("source"), max_length=16, choices=CandidateSource.choices, default=CandidateSource.DASHBOARD)
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    status = models.CharField(_("status"), max_length=24, choices=PipelineStatus.choices, default=PipelineStatus.NEW)
+
+    cv_file = models.FileField(_("CV"), upload_to=cv_storage_key, max_length=255, blank=True)
+    cv_filename = models.CharField(_("CV file name"), max_length=255, blank=True)
+    cv_content_type = models.CharField(max_length=100, blank=True)
+    cv_size = models.PositiveIntegerField(null=True, blank=True)
+    cv_text = models.TextField(_("CV text"), blank=True)
+
+    scoring_status = models.CharField(_("CV scoring"), max_length=10, choices=ScoringStatus.choices, default=ScoringStatus.NO_CV)
+    scoring_error = models.CharField(_("scoring failure"), max_length=500, blank=True)
+    scoring_claimed_at = models.DateTimeField(null=True, blank=True)
+    cv_score = models.PositiveSmallIntegerField(_("CV score"), null=True, blank=True)
+    cv_score_details = models.JSONField(_("CV score details"), default=dict, blank=True)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "position", "status"], name="recruiting_candidate_status"),
+            models.Index(fields=["tenant", "email"], name="recruiting_candidate_email"),
+            models.Index(fields=["tenant", "phone"], name="recruiting_candidate_phone"),
+            models.Index(fields=["scoring_status", "scoring_claimed_at"], name="recruiting_candidate_scoring"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cv_score__isnull=True) | models.Q(cv_score__gte=0, cv_score__lte=100),
+                name="recruiting_candidate_score_0_100",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
