@@ -197,6 +197,15 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 FILE_UPLOAD_PERMISSIONS = 0o640
+CV_MAX_BYTES = env.int("CV_MAX_BYTES", default=5 * 1024 * 1024)
+CSV_MAX_BYTES = env.int("CSV_MAX_BYTES", default=2 * 1024 * 1024)
+MAX_UPLOAD_BYTES = max(CV_MAX_BYTES, CSV_MAX_BYTES)
+FILE_UPLOAD_HANDLERS = [
+    "aihm.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="MA")
 
 RESEND_API_KEY = env.str("RESEND_API_KEY", default="")
 EMAIL_FROM = env.str("EMAIL_FROM", default="AIHM <no-reply@aihm.localhost>")
@@ -210,12 +219,18 @@ else:
 
 # --- Providers (used by later stages of the pipeline) ---
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
+ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")
+AI_MODEL = env.str("AI_MODEL", default="claude-sonnet-4-6")
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=60.0)
+AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=3)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 
 # --- Accounts, authentication, lockout ---
 AUTH_USER_MODEL = "accounts.User"
+# Emails are unique case-insensitively, by a functional constraint that this check cannot see.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

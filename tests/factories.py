@@ -42,3 +42,38 @@ class AuditLogFactory(factory.django.DjangoModelFactory):
         model = AuditLog
 
     action = "test.event"
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recruiting.Position"
+
+    title = factory.Sequence(lambda n: f"Backend developer {n}")
+    description = "We build telephony software in Python and Django."
+    skills = factory.LazyFunction(lambda: ["Python", "Django", "PostgreSQL"])
+    must_haves = factory.LazyFunction(lambda: ["Python"])
+    nice_to_haves = factory.LazyFunction(lambda: ["Docker"])
+    min_years_experience = 3
+    language = "fr"
+    status = "open"
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recruiting.Question"
+
+    position = factory.SubFactory(PositionFactory)
+    order = factory.Sequence(lambda n: n)
+    text = factory.Sequence(lambda n: f"Tell us about a project number {n} you are proud of.")
+    good_answer = "A concrete project, the candidate's own role, a measurable result."
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recruiting.Candidate"
+
+    position = factory.SubFactory(PositionFactory)
+    full_name = factory.Sequence(lambda n: f"Candidate {n}")
+    email = factory.Sequence(lambda n: f"candidate{n}@example.test")
+    phone = factory.Sequence(lambda n: f"+2126{n:08d}")
+    timezone = "Africa/Casablanca"

@@ -1,0 +1,551 @@
+"""Every state change of positions, scripts and candidates. CV scoring lives in scoring.py."""
+
+import csv
+import io
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import normalize_email
+from accounts.services import audit
+from aihm.errors import Conflict, Invalid, NotAllowed
+from aihm.tenancy import tenant_context
+from recruiting import cv as cv_files
+from recruiting.erasure import run_erasers
+from recruiting.models import (
+    DECISIONS,
+    Candidate,
+    CandidateSource,
+    ContractType,
+    InterviewLanguage,
+    Position,
+    PositionStatus,
+    Question,
+    ScoringStatus,
+    ScriptVersion,
+)
+from recruiting.phones import normalise_phone, timezone_for
+from recruiting.protected import protected_topics, topic_labels
+
+MIN_QUESTIONS, MAX_QUESTIONS = 3, 10
+MAX_CSV_ROWS = 2000
+
+
+def ensure_can_write(user):
+    if not user.can_write:
+        raise NotAllowed(_("Your role can read but not change anything."))
+
+
+# --- Positions -------------------------------------------------------------------------------
+
+POSITION_FIELDS = (
+    "title", "description", "skills", "must_haves", "nice_to_haves", "min_years_experience",
+    "location", "contract_type", "language", "status",
+)
+
+
+def _clean_list(values, field):
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [part for part in values.replace(";", ",").replace("\n", ",").split(",")]
+    if not isinstance(values, (list, tuple)):
+        raise Invalid(_("Give a list of short texts."), field=field)
+    cleaned = []
+    for value in values:
+        if not isinstance(value, str):
+            raise Invalid(_("Give a list of short texts."), field=field)
+        value = " ".join(value.split())
+        if len(value) > 100:
+            raise Invalid(_("Each item must be at most 100 characters."), field=field)
+        if value and value.lower() not in {v.lower() for v in cleaned}:
+            cleaned.append(value)
+    if len(cleaned) > 30:
+        raise Invalid(_("At most 30 items."), field=field)
+    return cleaned
+
+
+def _position_values(values):
+    cleaned = {}
+    for field in POSITION_FIELDS:
+        if field not in values:
+            continue
+        value = values[field]
+        if field in ("skills", "must_haves", "nice_to_haves"):
+            value = _clean_list(value, field)
+        elif field == "title":
+            value = (value or "").strip()
+            if not value:
+                raise Invalid(_("The title is required."), field="title")
+        elif field == "contract_type" and value not in ContractType.values:
+            raise Invalid(_("Unknown contract type."), field=field)
+        elif field == "language" and value not in InterviewLanguage.values:
+            raise Invalid(_("The interview language must be fr, en or ar."), field=field)
+        elif field == "status" and value not in PositionStatus.values:
+            raise Invalid(_("Unknown status."), field=field)
+        elif field == "min_years_experience" and value is not None and not (0 <= int(value) <= 50):
+            raise Invalid(_("Years of experience must be between 0 and 50."), field=field)
+        cleaned[field] = value
+    protected = [item for field in ("skills", "must_haves", "nice_to_haves") for item in cleaned.get(field, []) if protected_topics(item)]
+    if protected:
+        raise Invalid(
+            _("Requirements cannot be about protected characteristics: %(items)s.") % {"items": ", ".join(protected)},
+            field="must_haves",
+        )
+    return cleaned
+
+
+def create_position(*, by, **values):
+    ensure_can_write(by)
+    with transaction.atomic():
+        position = Position(owner=by, **_position_values(values))
+        position.save()
+        audit(by, "position.created", position)
+    return position
+
+
+def update_position(*, by, position, **values):
+    ensure_can_write(by)
+    cleaned = _position_values(values)
+    if "language" in cleaned and cleaned["language"] != position.language and position.script_versions.exists():
+        raise Conflict(_("The interview language is fixed once a script version is frozen; create a new position."), field="language")
+    with transaction.atomic():
+        for field, value in cleaned.items():
+            setattr(position, field, value)
+        position.save()
+        audit(by, "position.updated", position, fields=sorted(cleaned))
+    return position
+
+
+def delete_position(*, by, position):
+    """Only an empty position can be deleted; one with candidates is closed or archived instead."""
+    ensure_can_write(by)
+    if position.candidates.exists():
+        raise Conflict(_("This position has candidates: close or archive it instead of deleting it."))
+    with transaction.atomic():
+        audit(by, "position.deleted", position)
+        position.delete()
+
+
+# --- Screening script ------------------------------------------------------------------------
+
+
+def _question_values(values, partial=False):
+    cleaned = {}
+    if "text" in values or not partial:
+        text = " ".join((values.get("text") or "").split())
+        if not text:
+            raise Invalid(_("The question is required."), field="text")
+        if len(text) > 500:
+            raise Invalid(_("A question is at most 500 characters."), field="text")
+        cleaned["text"] = text
+    if "good_answer" in values:
+        cleaned["good_answer"] = (values["good_answer"] or "").strip()[:2000]
+    if "weight" in values:
+        if not isinstance(values["weight"], int) or not 1 <= values["weight"] <= 5:
+            raise Invalid(_("The weight is a whole number from 1 to 5."), field="weight")
+        cleaned["weight"] = values["weight"]
+    if "max_answer_seconds" in values:
+        if not isinstance(values["max_answer_seconds"], int) or not 15 <= values["max_answer_seconds"] <= 300:
+            raise Invalid(_("The answer length is between 15 and 300 seconds."), field="max_answer_seconds")
+        cleaned["max_answer_seconds"] = values["max_answer_seconds"]
+    if "text" in cleaned or "good_answer" in cleaned:
+        cleaned["protected_topics"] = protected_topics(f"{cleaned.get('text', values.get('text', ''))}")
+    return cleaned
+
+
+def add_question(*, by, position, drafted_by_ai=False, **values):
+    ensure_can_write(by)
+    cleaned = _question_values(values)
+    with transaction.atomic():
+        Position.objects.select_for_update().filter(pk=position.pk).first()
+        if position.questions.count() >= MAX_QUESTIONS:
+            raise Conflict(_("A script has at most %(n)d questions.") % {"n": MAX_QUESTIONS})
+        next_order = (position.questions.aggregate(m=Max("order"))["m"] or 0) + 1
+        question = Question(position=position, order=next_order, drafted_by_ai=drafted_by_ai, **cleaned)
+        question.save()
+        audit(by, "question.created", question, flagged=question.protected_topics)
+    return question
+
+
+def update_question(*, by, question, **values):
+    ensure_can_write(by)
+    cleaned = _question_values(values, partial=True)
+    with transaction.atomic():
+        for field, value in cleaned.items():
+            setattr(question, field, value)
+        question.save()
+        audit(by, "question.updated", question, fields=sorted(cleaned))
+    return question
+
+
+def delete_question(*, by, question):
+    ensure_can_write(by)
+    with transaction.atomic():
+        audit(by, "question.deleted", question)
+        question.delete()
+
+
+def reorder_questions(*, by, position, question_ids):
+    """Set the order of a script from the full list of its question ids."""
+    ensure_can_write(by)
+    current = {str(q.pk): q for q in position.questions.all()}
+    wanted = [str(i) for i in question_ids]
+    if sorted(wanted) != sorted(current):
+        raise Invalid(_("Give every question of the script exactly once."), field="question_ids")
+    with transaction.atomic():
+        for order, question_id in enumerate(wanted, start=1):
+            question = current[question_id]
+            if question.order != order:
+                question.order = order
+                question.save(update_fields=["order", "updated_at"])
+        audit(by, "script.reordered", position)
+    return list(position.questions.all())
+
+
+def move_question(*, by, question, offset):
+    """Move a question up (-1) or down (+1) in its script."""
+    ids = [q.pk for q in question.position.questions.all()]
+    index = ids.index(question.pk)
+    target = min(max(index + offset, 0), len(ids) - 1)
+    ids.insert(target, ids.pop(index))
+    return reorder_questions(by=by, position=question.position, question_ids=ids)
+
+
+def draft_script_with_ai(*, by, position):
+    """Append AI-drafted questions (up to the script's limit) for the recruiter to review."""
+    from recruiting.drafting import draft_questions
+
+    ensure_can_write(by)
+    room = MAX_QUESTIONS - position.questions.count()
+    if room <= 0:
+        raise Conflict(_("The script is full: delete questions before drafting more."))
+    drafted = draft_questions(position)[:room]
+    created = [add_question(by=by, position=position, drafted_by_ai=True, **values) for values in drafted]
+    audit(by, "script.drafted", position, count=len(created))
+    return created
+
+
+def script_problems(position):
+    """Why this script cannot be frozen yet, as readable sentences (empty when it can)."""
+    questions = list(position.questions.all())
+    problems = []
+    if not MIN_QUESTIONS <= len(questions) <= MAX_QUESTIONS:
+        problems.append(_("A script needs %(min)d to %(max)d questions.") % {"min": MIN_QUESTIONS, "max": MAX_QUESTIONS})
+    for number, question in enumerate(questions, start=1):
+        if question.protected_topics:
+            problems.append(
+                _("Question %(n)d touches a protected characteristic (%(topics)s): remove or rewrite it.")
+                % {"n": number, "topics": ", ".join(topic_labels(question.protected_topics))}
+            )
+    return problems
+
+
+def freeze_script(*, by, position):
+    """Freeze the current questions as a numbered version; an unchanged script keeps its version."""
+    problems = script_problems(position)
+    if problems:
+        raise Conflict(" ".join(problems))
+    snapshot = [
+        {"id": str(q.pk), "text": q.text, "good_answer": q.good_answer, "weight": q.weight, "max_answer_seconds": q.max_answer_seconds}
+        for q in position.questions.all()
+    ]
+    with transaction.atomic():
+        Position.objects.select_for_update().filter(pk=position.pk).first()
+        latest = position.script_versions.order_by("-number").first()
+        if latest and latest.questions == snapshot and latest.language == position.language:
+            return latest
+        version = ScriptVersion(
+            position=position, number=(latest.number + 1 if latest else 1), language=position.language,
+            questions=snapshot, frozen_by=by,
+        )
+        version.save()
+        audit(by, "script.frozen", version, number=version.number)
+    return version
+
+
+# --- Candidates ------------------------------------------------------------------------------
+
+
+class DuplicateCandidate(Conflict):
+    """Same email or phone as a candidate of this company: warn and link, never a silent double."""
+
+    def __init__(self, duplicates):
+        names = ", ".join(str(c.position) for c in duplicates[:3])
+        super().__init__(_("A candidate with the same email or phone already exists (%(positions)s).") % {"positions": names})
+        self.duplicates = duplicates
+
+
+def find_duplicates(*, email, phone, exclude=None):
+    condition = Q(phone=phone) if phone else Q()
+    if email:
+        condition |= Q(email=email)
+    if not condition:
+        return []
+    candidates = Candidate.objects.filter(condition).select_related("position")
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    return list(candidates[:10])
+
+
+def _candidate_values(values, position_language=None):
+    cleaned = {}
+    if "full_name" in values:
+        full_name = " ".join((values["full_name"] or "").split())
+        if not full_name:
+            raise Invalid(_("The full name is required."), field="full_name")
+        if len(full_name) > 200:
+            raise Invalid(_("The full name is at most 200 characters."), field="full_name")
+        cleaned["full_name"] = full_name
+    if "email" in values:
+        email = normalize_email(values["email"])
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise Invalid(_("Enter a valid email address."), field="email") from None
+        cleaned["email"] = email
+    if "phone" in values:
+        cleaned["phone"] = normalise_phone(values["phone"])
+    if "phone" in cleaned or values.get("timezone"):
+        cleaned["timezone"] = timezone_for(cleaned.get("phone") or values.get("phone"), values.get("timezone") or None)
+    if "notes" in values:
+        cleaned["notes"] = (values["notes"] or "")[:5000]
+    return cleaned
+
+
+def _store_cv(candidate, upload, content):
+    """Save the file under a fresh tenant-prefixed key; returns the old key to delete after commit."""
+    old_key = candidate.cv_file.name or None
+    candidate.cv_content_type = content.content_type
+    candidate.cv_filename = (getattr(upload, "name", "") or "cv")[-255:]
+    candidate.cv_size = upload.size
+    candidate.cv_text = content.text
+    upload.seek(0)
+    candidate.cv_file.save("cv", upload, save=False)
+    return old_key
+
+
+def _delete_files_after_commit(paths):
+    paths = [p for p in paths if p]
+    if paths:
+        transaction.on_commit(lambda: [default_storage.delete(p) for p in paths])
+
+
+def add_candidate(*, by, position, cv=None, source=CandidateSource.DASHBOARD, allow_duplicate=False, **values):
+    """Add a candidate (with an optional CV, checked and read now, scored in the background)."""
+    from recruiting.scoring import queue_scoring
+
+    ensure_can_write(by)
+    if position.status in (PositionStatus.CLOSED, PositionStatus.ARCHIVED):
+        raise Conflict(_("This position is closed: reopen it to add candidates."))
+    for required in ("full_name", "phone"):
+        values.setdefault(required, "")
+    cleaned = _candidate_values(values)
+    content = cv_files.read_cv(cv) if cv is not None else None
+    if not allow_duplicate:
+        duplicates = find_duplicates(email=cleaned.get("email"), phone=cleaned["phone"])
+        if duplicates:
+            raise DuplicateCandidate(duplicates)
+    candidate = Candidate(position=position, source=source, created_by=by, **cleaned)
+    candidate.tenant_id = position.tenant_id
+    try:
+        with transaction.atomic():
+            if content is not None:
+                _store_cv(candidate, cv, content)
+            candidate.save()
+            audit(by, "candidate.created", candidate, source=source, with_cv=content is not None)
+            queue_scoring(candidate)
+    except Exception:
+        if candidate.cv_file.name:
+            default_storage.delete(candidate.cv_file.name)
+        raise
+    return candidate
+
+
+def update_candidate(*, by, candidate, allow_duplicate=False, **values):
+    ensure_can_write(by)
+    cleaned = _candidate_values(values)
+    if not allow_duplicate and ("email" in cleaned or "phone" in cleaned):
+        duplicates = find_duplicates(email=cleaned.get("email", candidate.email), phone=cleaned.get("phone", candidate.phone), exclude=candidate)
+        if duplicates:
+            raise DuplicateCandidate(duplicates)
+    with transaction.atomic():
+        for field, value in cleaned.items():
+            setattr(candidate, field, value)
+        candidate.save()
+        audit(by, "candidate.updated", candidate, fields=sorted(cleaned))
+    return candidate
+
+
+def replace_cv(*, by, candidate, cv):
+    from recruiting.scoring import queue_scoring
+
+    ensure_can_write(by)
+    content = cv_files.read_cv(cv)
+    with transaction.atomic():
+        old_key = _store_cv(candidate, cv, content)
+        candidate.save()
+        audit(by, "candidate.cv_replaced", candidate)
+        queue_scoring(candidate)
+        _delete_files_after_commit([old_key])
+    return candidate
+
+
+def decide(*, by, candidate, decision):
+    """The human decision on a candidate; the AI only advises."""
+    ensure_can_write(by)
+    if decision not in DECISIONS:
+        raise Invalid(_("The decision is shortlisted, rejected or hired."), field="decision")
+    with transaction.atomic():
+        previous = candidate.status
+        candidate.status = decision
+        candidate.decided_by = by
+        candidate.decided_at = timezone.now()
+        candidate.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        audit(by, "candidate.decided", candidate, decision=decision, previous=previous)
+    return candidate
+
+
+def erase_candidate(*, by, candidate):
+    """Erase a candidate: the row, its files and everything derived; the audit keeps the id only."""
+    ensure_can_write(by)
+    with transaction.atomic():
+        paths = [candidate.cv_file.name] + run_erasers(candidate)
+        candidate_id = candidate.pk
+        audit(by, "candidate.erased", candidate)
+        candidate.delete()
+        _delete_files_after_commit(paths)
+    return candidate_id
+
+
+# --- CSV import and export -------------------------------------------------------------------
+
+CSV_COLUMNS = {
+    "full_name": ("full_name", "name", "nom", "nom complet", "full name", "candidat", "candidate"),
+    "email": ("email", "e-mail", "courriel", "mail"),
+    "phone": ("phone", "téléphone", "telephone", "tel", "tél", "mobile", "phone number"),
+    "timezone": ("timezone", "time zone", "fuseau horaire", "fuseau"),
+    "notes": ("notes", "note", "commentaire", "comments"),
+}
+
+
+def _read_csv_rows(upload):
+    if not getattr(upload, "size", 0):
+        raise Invalid(_("The CSV file is empty."), field="file")
+    from django.conf import settings
+
+    if upload.size > settings.CSV_MAX_BYTES:
+        raise Invalid(_("The CSV file is too large."), field="file")
+    data = upload.read()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if "\x00" in text:
+        raise Invalid(_("This is not a CSV file."), field="file")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader, None)
+    if not header:
+        raise Invalid(_("The CSV file has no header row."), field="file")
+    positions = {}
+    for index, name in enumerate(header):
+        key = name.strip().lower()
+        for field, aliases in CSV_COLUMNS.items():
+            if key in aliases and field not in positions:
+                positions[field] = index
+    missing = [f for f in ("full_name", "phone") if f not in positions]
+    if missing:
+        raise Invalid(_("The CSV file needs the columns: %(columns)s.") % {"columns": ", ".join(missing)}, field="file")
+    rows = []
+    for line_number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        rows.append((line_number, {field: (row[i].strip() if i < len(row) else "") for field, i in positions.items()}))
+        if len(rows) > MAX_CSV_ROWS:
+            raise Invalid(_("At most %(n)d rows per import.") % {"n": MAX_CSV_ROWS}, field="file")
+    return rows
+
+
+def import_candidates_csv(*, by, position, upload):
+    """Add every valid row, refuse the others with a reason; each row is added whole or not at all.
+
+    Returns [{"line", "status": "added"|"refused", "reason", "candidate_id", "duplicate_of"}].
+    """
+    ensure_can_write(by)
+    if position.status in (PositionStatus.CLOSED, PositionStatus.ARCHIVED):
+        raise Conflict(_("This position is closed: reopen it to add candidates."))
+    report, accepted, seen = [], [], {}
+    for line, row in _read_csv_rows(upload):
+        entry = {"line": line, "full_name": row.get("full_name", "")}
+        try:
+            cleaned = _candidate_values(row)
+            keys = [k for k in (cleaned.get("email"), cleaned["phone"]) if k]
+            earlier = next((seen[k] for k in keys if k in seen), None)
+            if earlier:
+                raise Invalid(_("Same email or phone as line %(line)d of this file.") % {"line": earlier})
+            duplicates = find_duplicates(email=cleaned.get("email"), phone=cleaned["phone"])
+            if duplicates:
+                entry["duplicate_of"] = str(duplicates[0].pk)
+                raise Invalid(_("Already a candidate (same email or phone)."))
+        except Invalid as error:
+            entry.update(status="refused", reason=error.message)
+            report.append(entry)
+            continue
+        for key in keys:
+            seen[key] = line
+        entry.update(status="added", reason="")
+        accepted.append((entry, cleaned))
+        report.append(entry)
+    with transaction.atomic():
+        for entry, cleaned in accepted:
+            candidate = Candidate(position=position, source=CandidateSource.CSV, created_by=by,
+                                  scoring_status=ScoringStatus.NO_CV, **cleaned)
+            candidate.save()
+            entry["candidate_id"] = str(candidate.pk)
+        audit(by, "candidates.imported", position, added=len(accepted), refused=len(report) - len(accepted))
+    return report
+
+
+EXPORT_COLUMNS = ("full_name", "email", "phone", "timezone", "status", "cv_score", "scoring_status", "source", "created_at")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def export_candidates_csv(*, by, position):
+    """Rows of a position's candidates as CSV lines (UTF-8 with BOM for Excel), streamed."""
+    if not by.can_write:
+        raise NotAllowed(_("Your role cannot export candidates."))
+    audit(by, "candidates.exported", position)
+    writer = csv.writer(_Echo())
+
+    def lines():
+        # Streamed after the view has returned, so outside the request's tenant context.
+        with tenant_context(position.tenant_id):
+            yield "\ufeff" + writer.writerow(EXPORT_COLUMNS)
+            rows = Candidate.objects.filter(position=position).order_by("created_at").values_list(*EXPORT_COLUMNS)
+            for row in rows.iterator(chunk_size=500):
+                yield writer.writerow([neutralise_cell(v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
+
+    return lines()
