@@ -22,4 +22,5 @@ def lockout_response(request, original_response=None, credentials=None):
     message = _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.") % {"minutes": minutes}
     if request.path.startswith("/api/"):
         return JsonResponse({"message": message, "code": "locked_out"}, status=429)
-    return TemplateResponse(request, "accounts/locked_out.html", {"message": message}, status=429)
+    # Returned by axes' middleware, not by a view: nothing else would render it.
+    return TemplateResponse(request, "accounts/locked_out.html", {"message": message}, status=429).render()

@@ -1,10 +1,24 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from accounts import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("invitation/<str:token>/", auth_views.LoginView.as_view(), name="accept_invitation"),
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.password_change, name="password_change"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("profile/", views.profile, name="profile"),
+    path("team/", views.team, name="team"),
+    path("team/invite/", views.invite, name="invite"),
+    path("team/<uuid:pk>/role/", views.change_role, name="change_role"),
+    path("team/<uuid:pk>/remove/", views.remove_member, name="remove_member"),
+    path("team/<uuid:pk>/resend/", views.resend_invitation, name="resend_invitation"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
 ]

@@ -1,9 +1,9 @@
 from django.http import JsonResponse
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.views import member_required
 from aihm.health import run_checks
 
 
@@ -19,11 +19,8 @@ def health(request):
     return JsonResponse(body, status=503 if down else 200)
 
 
+@member_required
 def home(request):
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    if request.user.is_staff and request.user.tenant_id is None:
-        return redirect("admin:index")
     return TemplateResponse(request, "home.html", {})
 
 

@@ -71,6 +71,27 @@ def _clean_slate():
     assert tenancy.current_tenant_id() is None, "a test left a tenant context open"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Hashing strength is Django's concern, not these tests': a fast hasher saves most of the run."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Test bodies read messages in English (the source language); requests still pick their own
+    language (cookie, Accept-Language, or French by default) through LocaleMiddleware."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _eager_celery(settings):
     from aihm.celery import app
