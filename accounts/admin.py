@@ -1,0 +1,159 @@
+"""Staff tooling for companies, users and the audit log. Staff are platform users with no
+company; tenant admins are not staff and manage their team from the dashboard instead."""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AuditLog, Tenant, User, normalize_email
+from accounts.services import revoke_refresh_tokens
+from aihm.admin import AuditedStaffAccess, ReadOnlyCrossTenantAdmin, audit_staff_access, inside_tenant_of
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    """Companies: renamed or deactivated here, never deleted (erasing a company is a workflow)."""
+
+    list_display = ["name", "is_active", "member_count", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    readonly_fields = ["id", "created_at"]
+    fields = ["id", "name", "is_active", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("users"))
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, tenant):
+        return tenant.member_count
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_staff_access(request, "staff.changed" if change else "staff.created", obj, fields=form.changed_data)
+
+def _unused_email(form):
+    """Emails are one account whatever their case: `W@x.com` is refused when `w@x.com` exists."""
+    email = normalize_email(form.cleaned_data.get("email"))
+    if User.objects.filter(email=email).exclude(pk=form.instance.pk).exists():
+        raise ValidationError(_("A user with this email already exists."))
+    return email
+
+def _clean_staff_or_member(form):
+    """Staff belong to no company; everyone else belongs to exactly one (the model's constraint,
+    said in words)."""
+    is_staff, tenant = form.cleaned_data.get("is_staff"), form.cleaned_data.get("tenant")
+    if is_staff and tenant is not None:
+        raise ValidationError({"tenant": _("Platform staff belong to no company: leave it empty.")})
+    if not is_staff and tenant is None:
+        raise ValidationError({"tenant": _("A company member must belong to a company.")})
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "tenant", "role", "language", "is_staff")
+
+    def clean_email(self):
+        return _unused_email(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        _clean_staff_or_member(self)
+        return cleaned
+
+class UserChangeAdminForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean_email(self):
+        return _unused_email(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        _clean_staff_or_member(self)
+        return cleaned
+
+@admin.register(User)
+class UserAdmin(AuditedStaffAccess, DjangoUserAdmin):
+    """Every user of every company: each list and each profile opened is audited."""
+
+    form = UserChangeAdminForm
+    add_form = UserCreationForm
+    list_display = ["email", "full_name", "tenant", "role", "is_active", "is_staff"]
+    list_filter = ["is_staff", "is_active", "role", "tenant"]
+    list_select_related = ["tenant"]
+    search_fields = ["email", "full_name", "tenant__name"]
+    ordering = ["email"]
+    readonly_fields = ["last_login", "date_joined", "invited_by"]
+    filter_horizontal = ["groups", "user_permissions"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profile"), {"fields": ["full_name", "language"]}),
+        (_("Company"), {"fields": ["tenant", "role", "invited_by"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {
+            "classes": ["wide"],
+            "fields": ["email", "full_name", "tenant", "role", "language", "is_staff",
+                       "usable_password", "password1", "password2"],
+        }),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_staff_access(request, "staff.changed" if change else "staff.created", obj, fields=form.changed_data)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """A member is deleted from inside their company, so what cascades with them is seen."""
+        user = self.get_object(request, unquote(object_id))
+        with inside_tenant_of(user):
+            return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        audit_staff_access(request, "staff.deleted", obj)
+        revoke_refresh_tokens(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            self.delete_model(request, user)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            if user is not None and response.url != request.get_full_path():
+                revoke_refresh_tokens(user)
+                audit_staff_access(request, "staff.password_set", user)
+        return response
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyCrossTenantAdmin):
+    """The audit log of every company and of the platform: read-only, and reading it is audited."""
+
+    list_display = ["created_at", "action", "tenant", "actor_display", "target_type", "target_id", "ip"]
+    list_filter = ["action", "tenant", "created_at"]
+    list_select_related = ["tenant", "actor"]
+    search_fields = ["action", "target_id"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "action", "tenant", "actor_display", "target_type", "target_id", "ip", "details"]
+    readonly_fields = fields
+
+    @admin.display(description=_("actor"))
+    def actor_display(self, entry):
+        """The actor's name while they exist, else their id (erased people leave only ids)."""
+        if entry.actor_id is None:
+            return "-"
+        try:
+            actor = entry.actor
+        except User.DoesNotExist:
+            actor = None
+        return str(actor) if actor else str(entry.actor_id)

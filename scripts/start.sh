@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Command one: from a fresh clone, install what AIHM needs, prepare the database and the demo
+# data, then run the web server, a Celery worker and beat together (Ctrl-C stops them cleanly).
+#
+# With no variables it runs on the embedded defaults: SQLite and a filesystem broker under var/,
+# local media, console email, the offline AI and telephony. Set DATABASE_URL (and
+# DATABASE_PRIVILEGED_URL), REDIS_URL, S3_* ... to use real services (see .env.example).
+# PORT (default 8000) and HOST (default 127.0.0.1) choose where the server listens;
+# SEED_PASSWORD chooses the demo accounts' password.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_env.sh
+
+ensure_venv run
+compile_messages
+
+export PORT=${PORT:-8000}
+export FRONTEND_URL=${FRONTEND_URL:-http://127.0.0.1:$PORT}
+
+.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py seed
+if [ "${ENVIRONMENT:-development}" = production ]; then
+  # Only production serves collected files; elsewhere WhiteNoise serves static/ directly.
+  .venv/bin/python manage.py collectstatic --noinput --verbosity 0
+fi
+
+echo
+echo "AIHM is starting at http://127.0.0.1:$PORT/  (staff admin: http://127.0.0.1:$PORT/admin/)"
+echo "Sign in with one of the demo logins above. Press Ctrl-C to stop."
+echo
+exec .venv/bin/python manage.py run
