@@ -90,16 +90,19 @@ def delimit(name, text):
     return f'<untrusted name="{name}">\n{cleaned}\n</untrusted>'
 
 
+_PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
+
+
 def render_prompt(task, inputs, untrusted):
-    system, user = load_prompt(task.prompt)
+    """Fill the user template in one pass, so that a value containing "{{ name }}" (a CV can) is
+    never itself filled in."""
+    system, template = load_prompt(task.prompt)
     values = {key: json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value for key, value in inputs.items()}
     values.update({key: delimit(key, value) for key, value in untrusted.items()})
-    for key, value in values.items():
-        user = user.replace("{{ " + key + " }}", value)
-    leftover = re.findall(r"\{\{ (\w+) \}\}", user)
-    if leftover:
-        raise ValueError(f"prompt {task.prompt} has no value for {leftover}")
-    return system, user
+    missing = [name for name in _PLACEHOLDER.findall(template) if name not in values]
+    if missing:
+        raise ValueError(f"prompt {task.prompt} has no value for {missing}")
+    return system, _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
 
 def validate_output(task, data, inputs, untrusted):
@@ -107,7 +110,9 @@ def validate_output(task, data, inputs, untrusted):
     try:
         jsonschema.validate(data, task.schema)
     except jsonschema.ValidationError as error:
-        raise ValueError(f"schema: {error.message[:200]}") from error
+        # Where and which rule, never the offending value: it may quote the CV.
+        where = "/".join(str(part) for part in error.absolute_path) or "the answer"
+        raise ValueError(f"schema: {where} breaks '{error.validator}'") from error
     if task.check:
         task.check(data, inputs, untrusted)
 

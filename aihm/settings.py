@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -38,8 +39,9 @@ def _is_insecure_secret(value):
     return not value or len(value) < 50 or len(set(value)) < 10 or "insecure" in value.lower() or value.startswith("change")
 
 
-SECRET_KEY = env.str("SECRET_KEY", default="") or _development_secret("secret_key")
-JWT_SECRET_KEY = env.str("JWT_SECRET_KEY", default="") or _development_secret("jwt_secret_key")
+# Production never invents a secret: a missing one is refused below.
+SECRET_KEY = env.str("SECRET_KEY", default="") or ("" if PRODUCTION else _development_secret("secret_key"))
+JWT_SECRET_KEY = env.str("JWT_SECRET_KEY", default="") or ("" if PRODUCTION else _development_secret("jwt_secret_key"))
 
 if PRODUCTION:
     problems = []
@@ -163,6 +165,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    # The database is the durable queue: re-send CV scorings whose message or worker was lost.
+    "recruiting-requeue-stale-scoring": {"task": "recruiting.requeue_stale_scoring", "schedule": 60.0},
+    "consent-reminders": {"task": "consent.send_due_reminders", "schedule": crontab(minute=5)},
+    "retention-purge": {"task": "consent.apply_retention_policies", "schedule": crontab(hour=2, minute=30)},
+}
 
 S3_BUCKET = env.str("S3_BUCKET", default="")
 MEDIA_ROOT = VAR_DIR / "media"
@@ -226,6 +234,17 @@ AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=3)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+
+# --- Consent (consent/): links, reminders, calling hours, the public pages' rate limit ---
+CONSENT_TOKEN_DAYS = env.int("CONSENT_TOKEN_DAYS", default=14)
+CONSENT_REMINDER_DAYS = (2, 5)
+CONSENT_PAGE_RATE = env.str("THROTTLE_CONSENT_PAGE", default="30/min")
+# Calls happen only inside these hours, in the candidate's time zone (0 = Monday).
+CALLING_HOURS = {
+    "days": env.list("CALLING_DAYS", cast=int, default=[0, 1, 2, 3, 4, 5]),
+    "start": env.str("CALLING_HOURS_START", default="09:00"),
+    "end": env.str("CALLING_HOURS_END", default="19:00"),
+}
 
 # --- Accounts, authentication, lockout ---
 AUTH_USER_MODEL = "accounts.User"

@@ -214,9 +214,9 @@ class TestCandidates:
                                                phone="0612345678", cv=upload(cv_samples.pdf_bytes()))
             key = candidate.cv_file.name
             with django_capture_on_commit_callbacks(execute=True):
-                services.erase_candidate(by=recruiter_a, candidate=candidate)
-            assert not Candidate.objects.filter(pk=candidate.pk).exists()
-            entries = list(AuditLog.objects.filter(target_id=str(candidate.pk)))
+                candidate_id = services.erase_candidate(by=recruiter_a, candidate=candidate)
+            assert not Candidate.objects.filter(pk=candidate_id).exists()
+            entries = list(AuditLog.objects.filter(target_id=str(candidate_id)))
         assert not default_storage.exists(key)
         assert "candidate.erased" in {e.action for e in entries}
         flattened = " ".join(f"{e.details} {e.target_type} {e.target_id}" for e in entries)
