@@ -96,3 +96,12 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
         response.data["retry_after_seconds"] = int(exc.wait)
     return response
+
+
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme  # noqa: E402  (needs the classes above)
+
+
+class TenantJWTScheme(SimpleJWTScheme):
+    """OpenAPI: TenantJWTAuthentication is simplejwt's bearer scheme."""
+
+    target_class = "aihm.api.TenantJWTAuthentication"

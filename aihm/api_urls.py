@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("auth/", include("accounts.api_urls")),
+    path("", include("consent.api_urls")),  # candidates/{id}/grant-consent|consent|withdraw-consent|export, consent/{token}...
 ]
 
 if settings.API_DOCS_ENABLED:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "aihm",
     "accounts",
     "recruiting",
+    "consent",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("aihm.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("consent/", include("consent.urls")),
     path("", views.home, name="home"),
 ]
 

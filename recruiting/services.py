@@ -412,9 +412,11 @@ def decide(*, by, candidate, decision):
     return candidate
 
 
-def erase_candidate(*, by, candidate):
-    """Erase a candidate: the row, its files and everything derived; the audit keeps the id only."""
-    ensure_can_write(by)
+def erase_candidate(*, by, candidate, system=False):
+    """Erase a candidate: the row, its files and everything derived; the audit keeps the id only.
+    `system=True` is the retention task, acting without a user (`by` is None)."""
+    if not system:
+        ensure_can_write(by)
     with transaction.atomic():
         paths = [candidate.cv_file.name] + run_erasers(candidate)
         candidate_id = candidate.pk

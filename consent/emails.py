@@ -1,0 +1,76 @@
+"""Emails to candidates, in the position's language, HTML and text, through Django's email API
+(django-anymail with Resend in production, the console by default). Every one of them carries
+the link to withdraw."""
+
+from smtplib import SMTPException
+
+from anymail.exceptions import AnymailError
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from aihm.errors import Conflict
+
+
+class EmailNotSent(Conflict):
+    """The email provider refused or could not be reached; nothing was recorded as sent."""
+
+
+def consent_page_url(token, language=None):
+    url = settings.FRONTEND_URL + reverse("consent:page", args=[token])
+    return f"{url}?lang={language}" if language else url
+
+
+def withdraw_page_url(token, language=None):
+    url = settings.FRONTEND_URL + reverse("consent:withdraw", args=[token])
+    return f"{url}?lang={language}" if language else url
+
+
+def _send(template, *, to, language, context):
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"consent/email/{template}_subject.txt", context).split())
+        text = render_to_string(f"consent/email/{template}.txt", context)
+        html = render_to_string(f"consent/email/{template}.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except (AnymailError, SMTPException, OSError) as error:
+        raise EmailNotSent(_("The email could not be sent; try again in a few minutes.")) from error
+
+
+def send_consent_request(consent_request, token, *, facts, reminder_number=0):
+    """The request (or one of its reminders) with the link to answer and the link to withdraw."""
+    candidate = consent_request.candidate
+    language = consent_request.language
+    _send(
+        "request",
+        to=candidate.email,
+        language=language,
+        context={
+            **facts,
+            "candidate_name": candidate.full_name,
+            "url": consent_page_url(token),
+            "withdraw_url": withdraw_page_url(token),
+            "expires_at": consent_request.expires_at,
+            "reminder_number": reminder_number,
+        },
+    )
+
+
+def send_grant_confirmation(candidate, token, *, language, facts, channel):
+    """After a grant (on the page or recorded by a recruiter): what was agreed and how to withdraw."""
+    _send(
+        "granted",
+        to=candidate.email,
+        language=language,
+        context={
+            **facts,
+            "candidate_name": candidate.full_name,
+            "withdraw_url": withdraw_page_url(token),
+            "by_recruiter": channel != "web",
+        },
+    )

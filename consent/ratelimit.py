@@ -1,0 +1,35 @@
+"""A fixed-window limit per client IP for the public consent pages, kept in Django's cache
+(Redis in production, so it holds across workers; the local-memory cache by default).
+
+The API's public routes use DRF's PublicThrottle instead; the pages are plain Django views, so
+they count here: `settings.CONSENT_PAGE_RATE` ("30/min") requests per IP per window, every
+public consent view sharing one counter.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts.services import client_ip
+
+PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def parse_rate(rate):
+    count, _, period = rate.partition("/")
+    return int(count), PERIODS[period.strip().lower()]
+
+
+def over_limit(request, scope="consent-page"):
+    """Count this request; True once the client went past the limit in the current window."""
+    limit, period = parse_rate(settings.CONSENT_PAGE_RATE)
+    window = int(time.time() // period)
+    key = f"ratelimit:{scope}:{client_ip(request) or 'unknown'}:{window}"
+    cache.add(key, 0, timeout=period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, timeout=period + 1)
+        count = 1
+    return count > limit

@@ -1,0 +1,482 @@
+"""Every change to consent and to what is kept about candidates.
+
+- The rule of the pipeline, `ensure_can_call(candidate)`: no valid, unwithdrawn consent, no call.
+  The scheduling service and the dialling task both call it.
+- Requests by email (with reminders and expiry), the candidate's answer on the public page,
+  a consent a recruiter obtained another way, withdrawal at any time.
+- The candidate's rights: export, and retention (erasure lives in recruiting; consent registers
+  its part of it in consent.erasure).
+
+Every decision is a new append-only ConsentRecord; Candidate.status only mirrors the result.
+"""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.services import audit
+from aihm.errors import Conflict, DomainError, Invalid, NotAllowed
+from aihm.tenancy import current_tenant_id, tenant_context
+from consent import emails, selectors, tokens
+from consent.calling_hours import validate_windows
+from consent.models import (
+    CallTimePreference,
+    Channel,
+    ConsentLink,
+    ConsentRecord,
+    ConsentRequest,
+    ConsentStatus,
+    Coverage,
+    Decision,
+    RequestState,
+    RetentionPolicy,
+)
+from consent.notice import NOTICE_LANGUAGES, keep_notice, notice_facts, render_notice, required_covers
+from consent.retention import months_before, run_purgers
+from consent.signals import consent_withdrawn
+from recruiting.models import Candidate, PipelineStatus
+from recruiting.services import ensure_can_write, erase_candidate
+
+MAX_NOTE_LENGTH = 1000
+
+# Candidate statuses that consent may overwrite: later stages (interviews, the recruiter's
+# decision) belong to other services and are never rewound from here.
+BEFORE_INTERVIEW = {
+    PipelineStatus.NEW, PipelineStatus.CV_SCORED, PipelineStatus.CONSENT_PENDING,
+    PipelineStatus.CONSENT_GIVEN, PipelineStatus.CONSENT_DECLINED,
+}
+
+
+class ConsentMissing(Conflict):
+    """No valid, unwithdrawn consent: the call must not happen (the API answers 409)."""
+
+
+class ConsentLinkInvalid(DomainError):
+    """An unknown, expired, used or altered consent link; says nothing about whether it existed."""
+
+    status_code = 404
+
+    def __init__(self):
+        super().__init__(_("This consent link is not valid: it may have expired, been used already or be incomplete."))
+
+
+class NoticeChanged(Conflict):
+    """The notice changed between the moment the candidate read it and the answer."""
+
+
+class NothingToWithdraw(Conflict):
+    pass
+
+
+# --- The rule ----------------------------------------------------------------------------------
+
+REFUSALS = {
+    ConsentStatus.NOT_REQUESTED: gettext_lazy("No call without consent: the candidate has not been asked for consent yet."),
+    ConsentStatus.PENDING: gettext_lazy("No call without consent: the candidate has not answered the consent request yet."),
+    ConsentStatus.EXPIRED: gettext_lazy("No call without consent: the consent request expired without an answer."),
+    ConsentStatus.DECLINED: gettext_lazy("No call: the candidate declined to be called."),
+    ConsentStatus.WITHDRAWN: gettext_lazy("No call: the candidate withdrew their consent."),
+}
+
+
+def ensure_can_call(candidate):
+    """Raise ConsentMissing unless the latest decision is a grant covering what a call needs now
+    (the transfer abroad included when production providers are on)."""
+    record = selectors.latest_record(candidate)
+    if record is None or record.decision != Decision.GRANTED:
+        status = selectors.consent_status(candidate, record=record)
+        raise ConsentMissing(str(REFUSALS.get(status, REFUSALS[ConsentStatus.NOT_REQUESTED])))
+    missing = [code for code in required_covers() if code not in record.covers]
+    if missing:
+        raise ConsentMissing(
+            _("No call: the candidate's consent does not cover %(what)s; ask for consent again.")
+            % {"what": ", ".join(str(Coverage(code).label).lower() for code in missing)}
+        )
+    return record
+
+
+# --- Internals shared by every decision ---------------------------------------------------------
+
+
+def _lock(candidate):
+    """Decisions about one candidate happen one at a time."""
+    Candidate.objects.select_for_update().filter(pk=candidate.pk).values_list("pk", flat=True).first()
+
+
+def _project_status(candidate, status, *, also_from=()):
+    """Mirror the consent state on Candidate.status (display only) and mark the activity."""
+    now = timezone.now()
+    changes = {"updated_at": now}
+    if candidate.status in BEFORE_INTERVIEW or candidate.status in also_from:
+        changes["status"] = status
+    Candidate.objects.filter(pk=candidate.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(candidate, name, value)
+
+
+def _close_pending(candidate, *, answered=None):
+    """A decision settles every open request: the one answered, and the others are revoked."""
+    now = timezone.now()
+    pending = ConsentRequest.objects.filter(candidate=candidate, state=RequestState.PENDING)
+    if answered is not None:
+        pending.filter(pk=answered.pk).update(state=RequestState.ANSWERED, answered_at=now)
+        answered.state, answered.answered_at = RequestState.ANSWERED, now
+        pending = pending.exclude(pk=answered.pk)
+    pending.update(state=RequestState.REVOKED)
+
+
+def _new_link(consent_request):
+    token, token_hash = tokens.new_token()
+    ConsentLink(request=consent_request, token_hash=token_hash).save()
+    return token
+
+
+def _record(*, candidate, decision, channel, notice, consent_request=None, ip=None, user_agent="", recorded_by=None, note=""):
+    keep_notice(notice)
+    record = ConsentRecord(
+        candidate=candidate,
+        candidate_ref=candidate.pk,
+        request=consent_request,
+        decision=decision,
+        channel=channel,
+        covers=list(notice.covers),
+        text_version=notice.text_version,
+        text_hash=notice.text_hash,
+        language=notice.language,
+        ip=ip or None,
+        user_agent=(user_agent or "")[:300],
+        recorded_by=recorded_by,
+        note=note,
+    )
+    record.save()
+    return record
+
+
+def _clean_note(note, *, required):
+    note = " ".join((note or "").split())
+    if required and not note:
+        raise Invalid(_("Say how the candidate's answer was obtained (for example: by phone on 3 May)."), field="note")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise Invalid(_("The note is at most %(n)d characters.") % {"n": MAX_NOTE_LENGTH}, field="note")
+    return note
+
+
+def page_language(requested, consent_request):
+    """The language the candidate reads: the one asked for, else the position's."""
+    return requested if requested in NOTICE_LANGUAGES else consent_request.language
+
+
+def notice_for(consent_request, language=None):
+    """The notice of a request, in the language the candidate reads it in."""
+    facts = notice_facts(consent_request.candidate, sender=consent_request.created_by)
+    return render_notice(facts, page_language(language, consent_request))
+
+
+# --- The recruiter's side -------------------------------------------------------------------------
+
+
+def request_consent(*, candidate, by, request=None):
+    """Email the candidate a link to the consent page, in the position's language; an earlier
+    pending request is replaced. Refused when consent is already given."""
+    ensure_can_write(by)
+    if not candidate.email:
+        raise Invalid(_("This candidate has no email address: add one, or record a consent obtained another way."), field="email")
+    with transaction.atomic():
+        _lock(candidate)
+        if selectors.standing_grant(candidate) is not None:
+            raise Conflict(_("The candidate has already given consent."))
+        _close_pending(candidate)
+        now = timezone.now()
+        consent_request = ConsentRequest(
+            candidate=candidate,
+            language=candidate.position.language,
+            expires_at=now + timedelta(days=settings.CONSENT_TOKEN_DAYS),
+            sent_at=now,
+            created_by=by,
+        )
+        consent_request.save()
+        token = _new_link(consent_request)
+        emails.send_consent_request(consent_request, token, facts=notice_facts(candidate, sender=by))
+        _project_status(candidate, PipelineStatus.CONSENT_PENDING)
+        audit(by, "consent.requested", candidate, request=request, consent_request=str(consent_request.pk))
+    return consent_request
+
+
+def record_recruiter_consent(*, candidate, by, note, request=None):
+    """Record a consent the recruiter obtained another way; the note says how. The candidate, when
+    reachable by email, receives what was agreed and the link to withdraw."""
+    ensure_can_write(by)
+    note = _clean_note(note, required=True)
+    with transaction.atomic():
+        _lock(candidate)
+        if selectors.standing_grant(candidate) is not None:
+            raise Conflict(_("The candidate has already given consent."))
+        _close_pending(candidate)
+        now = timezone.now()
+        # The request that carries the confirmation email's withdraw link.
+        consent_request = ConsentRequest(
+            candidate=candidate, language=candidate.position.language, state=RequestState.ANSWERED,
+            expires_at=now, answered_at=now, created_by=by,
+        )
+        consent_request.save()
+        notice = render_notice(notice_facts(candidate, sender=by), consent_request.language)
+        record = _record(
+            candidate=candidate, decision=Decision.GRANTED, channel=Channel.RECRUITER, notice=notice,
+            consent_request=consent_request, recorded_by=by, note=note,
+        )
+        _project_status(candidate, PipelineStatus.CONSENT_GIVEN)
+        audit(by, "consent.recorded_by_recruiter", candidate, request=request, record=record.pk)
+        _queue_grant_confirmation(consent_request)
+    return record
+
+
+def withdraw_on_behalf(*, candidate, by, note, channel=Channel.RECRUITER, request=None):
+    """Withdraw a standing consent for the candidate (they told the recruiter, or said so on the
+    phone: `by` is None for the phone channel)."""
+    if by is not None:
+        ensure_can_write(by)
+    note = _clean_note(note, required=channel == Channel.RECRUITER)
+    with transaction.atomic():
+        _lock(candidate)
+        if selectors.standing_grant(candidate) is None:
+            raise NothingToWithdraw(_("There is no consent to withdraw."))
+        notice = render_notice(notice_facts(candidate, sender=by), candidate.position.language)
+        record = _record(
+            candidate=candidate, decision=Decision.WITHDRAWN, channel=channel, notice=notice,
+            recorded_by=by, note=note,
+        )
+        _after_withdrawal(candidate, record, by=by, request=request)
+    return record
+
+
+def _after_withdrawal(candidate, record, *, by=None, request=None):
+    _close_pending(candidate)
+    _project_status(candidate, PipelineStatus.CONSENT_DECLINED, also_from={PipelineStatus.INTERVIEW_SCHEDULED})
+    audit(by, "consent.withdrawn", candidate, request=request, record=record.pk, channel=record.channel)
+    consent_withdrawn.send(sender=ConsentRecord, candidate=candidate, record=record)
+
+
+# --- The candidate's side (public links) ----------------------------------------------------------
+
+
+@contextmanager
+def opened_request(token):
+    """The consent request behind a link, inside its company's tenant context; None for an
+    unknown link. The lookup by hash is the one cross-tenant read (consent.tokens.locate)."""
+    location = tokens.locate(token)
+    if location is None or current_tenant_id() not in (None, location.tenant_id):
+        yield None
+        return
+    with tenant_context(location.tenant_id):
+        yield (
+            ConsentRequest.objects.select_related("candidate", "candidate__position", "created_by")
+            .filter(pk=location.request_id)
+            .first()
+        )
+
+
+def _answer(*, token, decision, ip, user_agent, language, notice_hash, preferred_times=None):
+    windows = validate_windows(preferred_times) if decision == Decision.GRANTED else []
+    with opened_request(token) as consent_request:
+        if consent_request is None:
+            raise ConsentLinkInvalid()
+        candidate = consent_request.candidate
+        with transaction.atomic():
+            _lock(candidate)
+            locked = ConsentRequest.objects.select_for_update().get(pk=consent_request.pk)
+            if not locked.is_answerable():
+                raise ConsentLinkInvalid()
+            notice = notice_for(consent_request, language)
+            if notice_hash and notice_hash != notice.text_hash:
+                raise NoticeChanged(_("The information on this page has just changed: please read it again before answering."))
+            _close_pending(candidate, answered=consent_request)
+            record = _record(
+                candidate=candidate, decision=decision, channel=Channel.WEB, notice=notice,
+                consent_request=consent_request, ip=ip, user_agent=user_agent,
+            )
+            if windows:
+                _save_windows(candidate, windows)
+            status = PipelineStatus.CONSENT_GIVEN if decision == Decision.GRANTED else PipelineStatus.CONSENT_DECLINED
+            _project_status(candidate, status)
+            audit(None, f"consent.{decision}", candidate, record=record.pk, channel=Channel.WEB)
+            if decision == Decision.GRANTED:
+                _queue_grant_confirmation(consent_request)
+    return record
+
+
+def accept(*, token, ip=None, user_agent="", language=None, preferred_times=None, notice_hash=None):
+    """The candidate accepts on the page (optionally with preferred call times)."""
+    return _answer(token=token, decision=Decision.GRANTED, ip=ip, user_agent=user_agent, language=language,
+                   notice_hash=notice_hash, preferred_times=preferred_times)
+
+
+def decline(*, token, ip=None, user_agent="", language=None, notice_hash=None):
+    """The candidate declines: a decision, recorded as such, distinct from no answer."""
+    return _answer(token=token, decision=Decision.DECLINED, ip=ip, user_agent=user_agent, language=language,
+                   notice_hash=notice_hash)
+
+
+def withdraw(*, token, ip=None, user_agent="", language=None):
+    """The candidate withdraws through any link of theirs, whenever a consent stands."""
+    with opened_request(token) as consent_request:
+        if consent_request is None:
+            raise ConsentLinkInvalid()
+        candidate = consent_request.candidate
+        with transaction.atomic():
+            _lock(candidate)
+            if selectors.standing_grant(candidate) is None:
+                raise NothingToWithdraw(_("There is no consent to withdraw: you will not be called."))
+            record = _record(
+                candidate=candidate, decision=Decision.WITHDRAWN, channel=Channel.WEB,
+                notice=notice_for(consent_request, language), consent_request=consent_request,
+                ip=ip, user_agent=user_agent,
+            )
+            _after_withdrawal(candidate, record)
+    return record
+
+
+def _save_windows(candidate, windows):
+    preference = CallTimePreference.objects.filter(candidate=candidate).first() or CallTimePreference(candidate=candidate)
+    preference.windows = windows
+    preference.save()
+
+
+def set_preferred_times(*, token, preferred_times):
+    """After accepting, the candidate may say when calls suit them (inside calling hours)."""
+    windows = validate_windows(preferred_times)
+    with opened_request(token) as consent_request:
+        if consent_request is None:
+            raise ConsentLinkInvalid()
+        candidate = consent_request.candidate
+        with transaction.atomic():
+            _lock(candidate)
+            if selectors.standing_grant(candidate) is None:
+                raise ConsentLinkInvalid()
+            _save_windows(candidate, windows)
+            audit(None, "consent.call_times_set", candidate, windows=len(windows))
+    return windows
+
+
+# --- Confirmation and reminders (tasks) ---------------------------------------------------------
+
+
+def _queue_grant_confirmation(consent_request):
+    from consent.tasks import send_grant_confirmation_task
+
+    if consent_request.candidate.email:
+        send_grant_confirmation_task.delay_on_commit(str(consent_request.tenant_id), str(consent_request.pk))
+
+
+def send_grant_confirmation(*, request_id):
+    """Email the candidate what they agreed to and a link to withdraw; once per request."""
+    with transaction.atomic():
+        consent_request = (
+            ConsentRequest.objects.select_for_update().filter(pk=request_id, confirmation_sent_at__isnull=True).first()
+        )
+        if consent_request is None:
+            return False
+        candidate = consent_request.candidate
+        grant = selectors.standing_grant(candidate)
+        if grant is None or grant.request_id != consent_request.pk or not candidate.email:
+            return False
+        facts = notice_facts(candidate, sender=consent_request.created_by)
+        emails.send_grant_confirmation(
+            candidate, _new_link(consent_request), language=consent_request.language, facts=facts, channel=grant.channel,
+        )
+        consent_request.confirmation_sent_at = timezone.now()
+        consent_request.save(update_fields=["confirmation_sent_at"])
+    return True
+
+
+def reminder_due_filter(now):
+    """Pending requests whose next step (a reminder, or expiry) is due at `now`."""
+    condition = Q(expires_at__lte=now)
+    for number, days in enumerate(settings.CONSENT_REMINDER_DAYS, start=1):
+        condition |= Q(reminders_sent__lt=number, sent_at__lte=now - timedelta(days=days))
+    return Q(state=RequestState.PENDING) & condition
+
+
+def remind_or_expire(*, request_id, now=None):
+    """Send the reminder that is due (after 2, then 5 days), or mark the request expired.
+    Safe to run twice: a reminder already sent is not sent again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        consent_request = (
+            ConsentRequest.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("candidate", "candidate__position", "created_by")
+            .filter(pk=request_id, state=RequestState.PENDING)
+            .first()
+        )
+        if consent_request is None:
+            return None
+        candidate = consent_request.candidate
+        if consent_request.expires_at <= now:
+            consent_request.state = RequestState.EXPIRED
+            consent_request.save(update_fields=["state"])
+            audit(None, "consent.expired", candidate, consent_request=str(consent_request.pk))
+            return "expired"
+        due = sum(1 for days in settings.CONSENT_REMINDER_DAYS if consent_request.sent_at + timedelta(days=days) <= now)
+        if due <= consent_request.reminders_sent or not candidate.email:
+            return None
+        token = _new_link(consent_request)
+        emails.send_consent_request(
+            consent_request, token, facts=notice_facts(candidate, sender=consent_request.created_by), reminder_number=due,
+        )
+        consent_request.reminders_sent = due
+        consent_request.last_reminded_at = now
+        consent_request.save(update_fields=["reminders_sent", "last_reminded_at"])
+        audit(None, "consent.reminded", candidate, consent_request=str(consent_request.pk), number=due)
+    return "reminded"
+
+
+# --- Candidate rights: export, retention ----------------------------------------------------------
+
+
+def export_candidate(*, by, candidate, request=None):
+    """Everything held about a candidate, as a zip of data.json and files; audited."""
+    from consent.rights import build_archive
+
+    if not by.can_write:
+        raise NotAllowed(_("Your role cannot export candidate data."))
+    archive = build_archive(candidate)
+    audit(by, "candidate.exported", candidate, request=request)
+    return archive
+
+
+def update_retention_policy(*, by, recordings_days, other_data_months, request=None):
+    if not by.is_tenant_admin:
+        raise NotAllowed(_("Only an admin of the company can do this."))
+    for field, value, low, high in (("recordings_days", recordings_days, 1, 3650), ("other_data_months", other_data_months, 1, 120)):
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise Invalid(_("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}, field=field)
+    with transaction.atomic():
+        policy = RetentionPolicy.objects.select_for_update().first() or RetentionPolicy()
+        policy.recordings_days, policy.other_data_months, policy.updated_by = recordings_days, other_data_months, by
+        policy.save()
+        audit(by, "retention.updated", policy, request=request, recordings_days=recordings_days, other_data_months=other_data_months)
+    return policy
+
+
+def candidates_past_retention(policy, now):
+    return Candidate.objects.filter(updated_at__lt=months_before(now, policy.other_data_months))
+
+
+def apply_retention(*, now=None):
+    """Apply the active tenant's policy: erase candidates without activity for the period (with
+    their files and everything derived), then the purgers of higher apps. Counts go to the audit log."""
+    now = now or timezone.now()
+    policy = selectors.retention_policy()
+    erased = 0
+    for candidate in list(candidates_past_retention(policy, now).select_related("position")):
+        erase_candidate(by=None, candidate=candidate, system=True)
+        erased += 1
+    counts = {"candidates_erased": erased, **run_purgers(policy, now)}
+    audit(None, "retention.applied", policy if policy.pk else None,
+          other_data_months=policy.other_data_months, recordings_days=policy.recordings_days, **counts)
+    return counts

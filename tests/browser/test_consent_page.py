@@ -1,0 +1,155 @@
+"""The consent page in a real browser: Debian's chromium driven by Playwright (never
+`playwright install`). Accept in French, decline in Arabic (right to left); screenshots go to
+test-output/screenshots/ (or $AIHM_TEST_OUTPUT/screenshots/) for people to look at.
+
+Skipped only when chromium is absent and CI is not set; on CI a missing browser fails.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from aihm.tenancy import tenant_context
+from consent import services
+from consent.models import ConsentRecord, Decision
+from recruiting.models import Candidate, PipelineStatus
+from tests import factories
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+ON_CI = bool(os.environ.get("CI"))
+
+# live_server serves from a thread: the test's data must be committed, and the link lookup uses
+# the privileged alias.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "privileged"])]
+
+
+def _missing():
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing: apt-get install -y chromium"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is missing: pip install -e '.[test]'"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = _missing()
+    if missing:
+        if ON_CI:
+            pytest.fail(missing)
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop on this thread; the test's own ORM calls are
+    # synchronous and run between browser calls, never concurrently with them.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def screenshots():
+    folder = Path(os.environ.get("AIHM_TEST_OUTPUT") or settings.BASE_DIR / "test-output") / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """A fresh browser page; console errors (a CSP violation, a missing file) fail the test."""
+    pages, errors = [], []
+
+    def opener(path, locale):
+        page = browser.new_page(locale=locale, viewport={"width": 1100, "height": 900})
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(live_server.url + path)
+        pages.append(page)
+        return page
+
+    yield opener
+    for page in pages:
+        page.close()
+    assert errors == []
+
+
+def consent_link(tenant, recruiter, mailoutbox, *, language, name, email):
+    with tenant_context(tenant.pk):
+        position = factories.PositionFactory(owner=recruiter, title="Développeur Python", language=language)
+        candidate = factories.CandidateFactory(position=position, full_name=name, email=email)
+        services.request_consent(candidate=candidate, by=recruiter)
+    token = re.search(r"/consent/([A-Za-z0-9_-]{40,})/", mailoutbox[-1].body).group(1)
+    return candidate, f"/consent/{token}/"
+
+
+def test_accept_in_french_then_choose_call_times(open_page, tenant_a, recruiter_a, mailoutbox, screenshots):
+    candidate, path = consent_link(tenant_a, recruiter_a, mailoutbox, language="fr", name="Zineb El Amrani", email="zineb@example.test")
+    page = open_page(path, "fr-FR")
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["fr", "ltr"]
+    assert page.locator("h1").inner_text() == "Bonjour Zineb El Amrani,"
+    assert page.get_by_text("assistant IA", exact=False).first.is_visible()
+    # The stylesheets loaded under the strict CSP: the primary button has the brand colour.
+    accept = page.get_by_role("button", name="J’accepte d’être appelé")
+    assert accept.evaluate("button => getComputedStyle(button).backgroundColor") == "rgb(51, 70, 211)"
+    page.screenshot(path=screenshots / "consent-fr-page.png", full_page=True)
+
+    accept.click()
+    page.wait_for_selector('[data-outcome="granted"]')
+    assert page.locator("h1").inner_text() == "Merci, votre consentement est enregistré"
+    page.locator('input[value="0-09:00-12:00"]').check()
+    page.locator('input[value="4-16:00-19:00"]').check()
+    page.get_by_role("button", name="Enregistrer mes horaires préférés").click()
+    page.get_by_text("Vos horaires d’appel préférés sont enregistrés.").wait_for()
+    assert page.locator('input[value="0-09:00-12:00"]').is_checked()
+    page.screenshot(path=screenshots / "consent-fr-accepted.png", full_page=True)
+
+    with tenant_context(tenant_a.pk):
+        record = ConsentRecord.objects.get(candidate=candidate)
+        assert (record.decision, record.channel, record.language) == (Decision.GRANTED, "web", "fr")
+        assert record.user_agent and record.ip == "127.0.0.1"
+        stored = Candidate.objects.get(pk=candidate.pk)
+        assert stored.status == PipelineStatus.CONSENT_GIVEN
+        assert stored.call_time_preference.windows == [
+            {"weekday": 0, "start": "09:00", "end": "12:00"}, {"weekday": 4, "start": "16:00", "end": "19:00"},
+        ]
+        services.ensure_can_call(stored)
+
+
+def test_decline_in_arabic_right_to_left(open_page, tenant_a, recruiter_a, mailoutbox, screenshots):
+    candidate, path = consent_link(tenant_a, recruiter_a, mailoutbox, language="fr", name="Amal Benali", email="amal@example.test")
+    page = open_page(path + "?lang=ar", "ar-MA")
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"]
+    # Right to left for real: the company name sits at the right, the language switch at the left.
+    brand, switch = page.locator(".public-header .brand").bounding_box(), page.locator(".public-langs").bounding_box()
+    assert brand["x"] > switch["x"]
+    assert page.locator(".public-langs a").all_inner_texts()[0] == "français"
+    page.screenshot(path=screenshots / "consent-ar-page.png", full_page=True)
+
+    page.get_by_role("button", name="لا أرغب في تلقي المكالمة").click()
+    page.wait_for_selector('[data-outcome="declined"]')
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.locator("h1").inner_text() == "تم تسجيل إجابتك: لن يتم الاتصال بك"
+    page.screenshot(path=screenshots / "consent-ar-declined.png", full_page=True)
+
+    with tenant_context(tenant_a.pk):
+        record = ConsentRecord.objects.get(candidate=candidate)
+        assert (record.decision, record.language) == (Decision.DECLINED, "ar")
+        assert Candidate.objects.get(pk=candidate.pk).status == PipelineStatus.CONSENT_DECLINED
+        with pytest.raises(services.ConsentMissing):
+            services.ensure_can_call(candidate)
