@@ -1,10 +1,12 @@
 """Every change to companies, users and the audit log goes through here."""
 
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -55,6 +57,17 @@ def _validate_password(password, user, field="password"):
         raise Invalid(" ".join(error.messages), field=field) from error
 
 
+@contextmanager
+def _email_taken_is_invalid():
+    """Two sign-ups with one email at the same moment: the second loses on the unique index."""
+    try:
+        yield
+    except IntegrityError as error:
+        if "accounts_user_email_ci_unique" not in str(error):
+            raise
+        raise Invalid(_("An account with this email already exists."), field="email") from error
+
+
 def _ensure_email_free(email, field="email"):
     if User.objects.filter(email=email).exists():
         raise Invalid(_("An account with this email already exists."), field=field)
@@ -71,10 +84,10 @@ def register_company(*, company_name, full_name, email, password, language="fr",
     _ensure_email_free(email)
     user = User(email=email, full_name=full_name, role=Role.ADMIN, language=language)
     _validate_password(password, user)
-    with transaction.atomic():
+    user.set_password(password)
+    with _email_taken_is_invalid(), transaction.atomic():
         tenant = Tenant.objects.create(name=company_name)
         user.tenant = tenant
-        user.set_password(password)
         user.save()
         audit(user, "tenant.registered", tenant, request=request, tenant_id=tenant.pk)
     return user
@@ -110,7 +123,7 @@ def invite_user(*, by, email, full_name, role=Role.RECRUITER, request=None):
     if role not in Role.values:
         raise Invalid(_("Unknown role."), field="role")
     _ensure_email_free(email)
-    with transaction.atomic():
+    with _email_taken_is_invalid(), transaction.atomic():
         user = User.objects.create_user(
             email, None, full_name=full_name, role=role, tenant_id=by.tenant_id, is_active=False,
             invited_by=by, language=by.language,

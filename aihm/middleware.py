@@ -5,6 +5,8 @@ result handed to DRF (see `aihm.api.TenantJWTAuthentication`). The whole respons
 included, is rendered inside the context.
 """
 
+from django.urls import Resolver404, resolve
+
 from aihm.tenancy import tenant_context
 
 
@@ -13,6 +15,18 @@ def _api_tenant_id(request):
 
     result = authenticate_bearer(request)
     return result[0].tenant_id if result else None
+
+
+def _is_tenant_free(request):
+    """API views that act without an account (sign-up, sign-in, token refresh, public links) set
+    `tenant_free = True`: a bearer token sent along is ignored, or its tenant would wrap work
+    done for another one (a new company, an account of another company)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    view_class = getattr(match.func, "view_class", None) or getattr(match.func, "cls", None)
+    return bool(getattr(view_class, "tenant_free", False))
 
 
 class TenantMiddleware:
@@ -30,7 +44,9 @@ class TenantMiddleware:
     @staticmethod
     def tenant_id_for(request):
         if request.path.startswith("/api/"):
-            return _api_tenant_id(request) if request.META.get("HTTP_AUTHORIZATION") else None
+            if not request.META.get("HTTP_AUTHORIZATION") or _is_tenant_free(request):
+                return None
+            return _api_tenant_id(request)
         user = request.user
         if user.is_authenticated and user.is_active:
             return user.tenant_id

@@ -296,6 +296,7 @@ REST_FRAMEWORK = {
         "public": env.str("THROTTLE_PUBLIC", default="30/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),
     },
+    "DEFAULT_THROTTLE_CLASSES": ["aihm.api.UserThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SIMPLE_JWT = {
@@ -309,6 +310,8 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
+    # An access token dies with the password it was issued under (not only the refresh token).
+    "CHECK_REVOKE_TOKEN": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AIHM API",
@@ -320,6 +323,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several choice sets share a field name (`language`, `status`): name each after its TextChoices.
+    "ENUM_NAME_OVERRIDES": {
+        "AccountLanguageEnum": "accounts.models.Language",
+        "InterviewLanguageEnum": "recruiting.models.InterviewLanguage",
+        "PositionStatusEnum": "recruiting.models.PositionStatus",
+        "PipelineStatusEnum": "recruiting.models.PipelineStatus",
+        "ScoringStatusEnum": "recruiting.models.ScoringStatus",
+    },
 }
 API_DOCS_ENABLED = DEBUG
 

@@ -451,6 +451,8 @@ def _read_csv_rows(upload):
             break
         except UnicodeDecodeError:
             continue
+    else:
+        raise Invalid(_("This is not a CSV file."), field="file")
     if "\x00" in text:
         raise Invalid(_("This is not a CSV file."), field="file")
     try:
