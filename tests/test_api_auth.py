@@ -477,3 +477,10 @@ def test_a_removed_actor_shows_with_no_name(admin_a, recruiter_a):
     entry = bearer_for(admin_a).get(url("audit-logs"), {"action": "test.event"}).json()["results"][0]
 
     assert entry["actor"] == {"id": removed_id, "full_name": None}
+
+
+def test_an_access_token_dies_with_a_password_change(admin_a):
+    client = bearer_for(admin_a)
+    assert client.get(reverse("api-auth-me")).status_code == 200
+    services.set_password(user=admin_a, password="Another-Strong-Passphrase-7")
+    assert client.get(reverse("api-auth-me")).status_code == 401
