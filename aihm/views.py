@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.views import member_required
 from aihm.health import run_checks
+from recruiting.views import start_page_context
 
 
 @never_cache
@@ -21,7 +22,7 @@ def health(request):
 
 @member_required
 def home(request):
-    return TemplateResponse(request, "home.html", {})
+    return TemplateResponse(request, "home.html", start_page_context())
 
 
 def _wants_json(request):

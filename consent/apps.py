@@ -10,6 +10,10 @@ class ConsentConfig(AppConfig):
 
     def ready(self):
         from consent import erasure, exports  # noqa: F401  (register the eraser and the export parts)
+        from consent.selectors import consent_panel
+        from recruiting.panels import register_candidate_panel
+
+        register_candidate_panel("consent/_candidate_panel.html", consent_panel)
 
         post_migrate.connect(allow_consent_scrub, sender=self)
 

@@ -1,0 +1,63 @@
+"""Lists run a fixed number of queries, whatever the number of rows (no N+1)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from aihm.tenancy import tenant_context
+from tests import factories
+from tests.conftest import bearer_for
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(tenant, count):
+    with tenant_context(tenant.pk):
+        position = factories.PositionFactory()
+        factories.CandidateFactory.create_batch(
+            count, position=position, scoring_status="scored", cv_score=70,
+            cv_score_details={"provider": "offline", "criteria": []},
+        )
+    return position
+
+
+def queries_for(request):
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("route", ["recruiting:position_candidates", "recruiting:candidate_list"])
+def test_candidates_list_page_queries_do_not_grow(client, tenant_a, tenant_b, recruiter_a, admin_b, route):
+    small, large = fill(tenant_a, 5), fill(tenant_b, 200)
+
+    def page(user, position):
+        client.force_login(user)
+        url = reverse(route, kwargs={"pk": position.pk}) if "position" in route else reverse(route)
+        return lambda: client.get(url, {"page_size": 100})
+
+    assert queries_for(page(recruiter_a, small)) == queries_for(page(admin_b, large))
+
+
+@pytest.mark.parametrize("route", ["api-position-candidates", "api-candidates"])
+def test_candidates_list_api_queries_do_not_grow(tenant_a, tenant_b, recruiter_a, admin_b, route):
+    small, large = fill(tenant_a, 5), fill(tenant_b, 200)
+
+    def listing(user, position):
+        url = reverse(route, kwargs={"pk": position.pk}) if "position" in route else reverse(route)
+        return lambda: bearer_for(user).get(url, {"page_size": 100})
+
+    assert queries_for(listing(recruiter_a, small)) == queries_for(listing(admin_b, large))
+
+
+def test_positions_list_queries_do_not_grow(client, tenant_a, tenant_b, recruiter_a, admin_b):
+    for tenant, count in ((tenant_a, 2), (tenant_b, 40)):
+        with tenant_context(tenant.pk):
+            factories.PositionFactory.create_batch(count)
+    client.force_login(recruiter_a)
+    few = queries_for(lambda: client.get(reverse("recruiting:position_list")))
+    client.force_login(admin_b)
+    many = queries_for(lambda: client.get(reverse("recruiting:position_list")))
+    assert few == many
