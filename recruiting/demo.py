@@ -23,18 +23,8 @@ DEVELOPER, SUPPORT_LEAD, ACCOUNTANT = "developer", "support-lead", "accountant"
 
 POSITIONS = {
     DEVELOPER: {
+        "manifest": "backend-python-fr",
         "title": "Développeur·se Python/Django",
-        "language": "fr",
-        "description": (
-            "Nous construisons une plateforme de téléphonie pour les centres de contact. Vous concevez des API, "
-            "des tâches asynchrones et des intégrations avec nos opérateurs, au sein d'une équipe de six développeurs."
-        ),
-        "skills": ["Python", "Django", "PostgreSQL", "Docker", "API REST"],
-        "must_haves": ["Python", "Django"],
-        "nice_to_haves": ["Kubernetes", "Celery"],
-        "min_years_experience": 3,
-        "location": "Casablanca",
-        "contract_type": "permanent",
         "questions": [
             ("Présentez un projet Django que vous avez mené de bout en bout : votre rôle, les choix techniques et le résultat.",
              "Un projet réel, le rôle personnel du candidat, des choix justifiés (modèles, API, déploiement), un résultat mesurable.", 5, 120),
@@ -73,18 +63,7 @@ POSITIONS = {
         ],
     },
     ACCOUNTANT: {
-        "title": "Comptable confirmé·e",
-        "language": "fr",
-        "description": (
-            "Au sein d'un cabinet d'expertise comptable, vous tenez la comptabilité d'un portefeuille de PME, préparez "
-            "les déclarations fiscales et participez aux clôtures annuelles."
-        ),
-        "skills": ["Comptabilité générale", "Fiscalité", "Sage", "Excel", "Paie"],
-        "must_haves": ["Comptabilité générale", "Déclarations fiscales"],
-        "nice_to_haves": ["IFRS", "Anglais"],
-        "min_years_experience": 4,
-        "location": "Lyon",
-        "contract_type": "permanent",
+        "manifest": "accountant-fr",
         "questions": [
             ("Combien de dossiers de PME suivez-vous aujourd'hui, et comment organisez-vous vos clôtures ?",
              "Un portefeuille chiffré, un calendrier de clôture, des contrôles (rapprochements, lettrage, révision).", 5, 120),
@@ -110,16 +89,19 @@ MANIFEST_POSITIONS = {
 def seed_demo(company):
     """Called by `manage.py seed` inside the demo company's tenant context."""
     by = company.recruiter
-    positions = {key: _ensure_position(by, values) for key, values in POSITIONS.items()}
-    for entry in json.loads(MANIFEST.read_text(encoding="utf-8"))["cvs"]:
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    positions = {key: _ensure_position(by, values, manifest["positions"]) for key, values in POSITIONS.items()}
+    for entry in manifest["cvs"]:
         key = MANIFEST_POSITIONS.get(entry["position"])
         if key is not None:
             _ensure_candidate(by, positions[key], entry)
 
 
-def _ensure_position(by, values):
+def _ensure_position(by, values, manifest_positions):
+    """A position from its own fields, or from the CV manifest's position it names (title may differ)."""
     values = dict(values)
     questions = values.pop("questions")
+    values = {**manifest_positions.get(values.pop("manifest", None), {}), **values}
     position = Position.objects.filter(title=values["title"]).first()
     if position is None:
         position = services.create_position(by=by, status=PositionStatus.OPEN, **values)
