@@ -140,7 +140,7 @@ class RefreshSerializer(serializers.Serializer):
         outstanding = OutstandingToken.objects.filter(jti=presented[jwt_settings.JTI_CLAIM]).first()
         if outstanding is None:
             raise TokenError(_("Token is invalid"))
-        _, spent_now = BlacklistedToken.objects.get_or_create(token=outstanding)
+        _blacklisted, spent_now = BlacklistedToken.objects.get_or_create(token=outstanding)
         if not spent_now:
             raise TokenError(_("Token is blacklisted"))
         return token_pair(user)

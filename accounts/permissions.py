@@ -29,6 +29,15 @@ class CanWrite(BasePermission):
         return request.method in SAFE_METHODS or bool(request.user and request.user.is_authenticated and request.user.can_write)
 
 
+class IsWriter(BasePermission):
+    """Admins and recruiters only, whatever the method (for reads that export personal data)."""
+
+    message = _("Your role can read but not change anything.")
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.can_write)
+
+
 class IsTenantAdmin(BasePermission):
     """Admins of the company only, whatever the method."""
 

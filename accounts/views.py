@@ -86,6 +86,18 @@ def member_required(view):
     return wrapper
 
 
+def writer_required(view):
+    """Pages and actions that change something: admins and recruiters; viewers get a 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.can_write:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return member_required(wrapper)
+
+
 def admin_required(view):
     """Pages that manage the company (team, audit log): tenant admins only, others get a 403."""
 

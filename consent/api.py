@@ -11,11 +11,12 @@ from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsTenantMember, IsWriter
 from accounts.services import client_ip
 from aihm.api import PublicThrottle
 from consent import selectors, services
@@ -23,15 +24,6 @@ from consent.calling_hours import calling_hours
 from consent.models import ConsentRecord, ConsentRequest, Coverage
 from consent.notice import NOTICE_LANGUAGES, notice_facts
 from recruiting.models import Candidate, InterviewLanguage
-
-
-class CanWrite(BasePermission):
-    """Admins and recruiters change things; viewers only read."""
-
-    message = "Your role can read but not change anything."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.can_write)
 
 
 def _candidate_or_404(pk):
@@ -99,7 +91,7 @@ def _consent_body(candidate, user):
 
 
 class CandidateConsentView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsTenantMember]
 
     @extend_schema(responses=CandidateConsentSerializer, summary="A candidate's consent: state, latest request, decisions")
     def get(self, request, pk):
@@ -107,7 +99,7 @@ class CandidateConsentView(APIView):
 
 
 class GrantConsentView(APIView):
-    permission_classes = [IsAuthenticated, CanWrite]
+    permission_classes = [IsTenantMember, IsWriter]
 
     @extend_schema(
         request=GrantConsentSerializer, responses={201: CandidateConsentSerializer},
@@ -125,7 +117,7 @@ class GrantConsentView(APIView):
 
 
 class WithdrawConsentView(APIView):
-    permission_classes = [IsAuthenticated, CanWrite]
+    permission_classes = [IsTenantMember, IsWriter]
 
     @extend_schema(request=NoteSerializer, responses={201: CandidateConsentSerializer},
                    summary="Withdraw the candidate's consent on their behalf (the note says how they asked)")
@@ -148,7 +140,7 @@ class ZipRenderer(BaseRenderer):
 
 
 class CandidateExportView(APIView):
-    permission_classes = [IsAuthenticated, CanWrite]
+    permission_classes = [IsTenantMember, IsWriter]
     renderer_classes = [JSONRenderer, ZipRenderer]
 
     @extend_schema(responses={(200, "application/zip"): OpenApiResponse(description="data.json and files/ (CV, ...)")},

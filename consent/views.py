@@ -9,7 +9,6 @@ Each view parses the request, calls a service or a selector, and renders.
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.forms import apply_domain_error
 from accounts.services import client_ip
-from accounts.views import admin_required, member_required
+from accounts.views import admin_required, member_required, writer_required
 from aihm.errors import DomainError, Invalid
 from consent import selectors, services
 from consent.calling_hours import calling_hours, preference_blocks, preference_choices, windows_from_values
@@ -231,18 +230,6 @@ def withdraw(request, token):
 
 
 # --- Dashboard ------------------------------------------------------------------------------
-
-
-def writer_required(view):
-    """Dashboard actions that change something: admins and recruiters; viewers get a 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.can_write:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return member_required(wrapper)
 
 
 def _candidate_or_404(pk):

@@ -6,11 +6,9 @@ tenant); viewers read everything and change nothing.
 """
 
 from django.conf import settings
-from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -23,9 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWrite, IsTenantMember
-from accounts.services import audit
 from aihm.api import ErrorSerializer, StrictCharField, StrictEmailField
 from recruiting import selectors, services
+from recruiting.files import CVMissing, cv_download_response
 from recruiting.models import (
     DECISIONS,
     Candidate,
@@ -696,27 +694,11 @@ class CandidateCVView(APIView):
     )
     def get(self, request, pk):
         candidate = _candidate_or_404(pk)
-        if not candidate.cv_file:
-            raise NotFound(_("This candidate has no CV."))
-        filename = candidate.cv_filename or "cv"
-        if getattr(default_storage, "querystring_auth", False):
-            url = default_storage.url(candidate.cv_file.name, parameters={
-                "ResponseContentDisposition": content_disposition_header(True, filename),
-                "ResponseContentType": candidate.cv_content_type or "application/octet-stream",
-            })
-            response = HttpResponseRedirect(url)
-        else:
-            try:
-                stored = default_storage.open(candidate.cv_file.name, "rb")
-            except FileNotFoundError:
-                raise NotFound(_("The CV file is missing from storage.")) from None
-            response = FileResponse(
-                stored, as_attachment=True, filename=filename, content_type=candidate.cv_content_type or "application/octet-stream",
-            )
-        audit(request.user, "candidate.cv_downloaded", candidate, request=request)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
-        return response
+        try:
+            return cv_download_response(request, candidate)
+        except CVMissing as missing:
+            no_cv = not candidate.cv_file
+            raise NotFound(_("This candidate has no CV.") if no_cv else _("The CV file is missing from storage.")) from missing
 
     @extend_schema(request={"multipart/form-data": CVUploadSerializer},
                    responses={200: CandidateDetailSerializer, 400: ERROR_RESPONSE},

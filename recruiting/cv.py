@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from aihm.errors import Invalid
@@ -113,7 +114,7 @@ def read_cv(upload):
     if not size:
         _refuse(_("The CV file is empty."))
     if size > settings.CV_MAX_BYTES:
-        _refuse(_("The CV is larger than %(mb)d MB.") % {"mb": settings.CV_MAX_BYTES // (1024 * 1024)})
+        _refuse(_("The CV is larger than %(size)s.") % {"size": filesizeformat(settings.CV_MAX_BYTES)})
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)

@@ -6,15 +6,13 @@ is for members of a company (`member_required`); writes are for admins and recru
 the tenant-scoped managers, so another company's id is a 404.
 """
 
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -27,10 +25,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import apply_domain_error
-from accounts.services import audit
-from accounts.views import member_required
+from accounts.views import member_required, writer_required
 from aihm.errors import DomainError, NotAllowed
 from recruiting import forms, scoring, selectors, services
+from recruiting.files import CVMissing, cv_download_response
 from recruiting.models import Candidate, PipelineStatus, Position, PositionStatus, Question, ScoringStatus
 from recruiting.panels import render_candidate_panels
 from recruiting.protected import topic_labels
@@ -49,18 +47,6 @@ REQUIREMENT_KINDS = {
     scoring.NICE_TO_HAVE: gettext_lazy("Nice-to-have"),
     scoring.EXPERIENCE: gettext_lazy("Experience"),
 }
-
-
-def writer_required(view):
-    """Pages and actions that change something: admins and recruiters; viewers get a 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.can_write:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return member_required(wrapper)
 
 
 def _show_error(form, error):
@@ -460,25 +446,10 @@ def candidate_delete(request, pk):
 def candidate_cv(request, pk):
     """The CV file, to members only: served here, or through a short-lived signed URL on S3."""
     candidate = get_object_or_404(Candidate, pk=pk)
-    if not candidate.cv_file:
-        raise Http404
-    filename = candidate.cv_filename or "cv"
-    content_type = candidate.cv_content_type or "application/octet-stream"
-    if settings.S3_BUCKET:
-        response = HttpResponseRedirect(default_storage.url(candidate.cv_file.name, parameters={
-            "ResponseContentDisposition": content_disposition_header(True, filename),
-            "ResponseContentType": content_type,
-        }))
-    else:
-        try:
-            handle = candidate.cv_file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-    audit(request.user, "candidate.cv_downloaded", candidate, request=request)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    try:
+        return cv_download_response(request, candidate)
+    except CVMissing:
+        raise Http404 from None
 
 
 # --- Candidate page: detail, scoring panel, decision -----------------------------------------

@@ -484,3 +484,13 @@ def test_an_access_token_dies_with_a_password_change(admin_a):
     assert client.get(reverse("api-auth-me")).status_code == 200
     services.set_password(user=admin_a, password="Another-Strong-Passphrase-7")
     assert client.get(reverse("api-auth-me")).status_code == 401
+
+
+def test_a_refresh_token_never_recorded_as_issued_is_refused(admin_a, api_client):
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    refresh = RefreshToken.for_user(admin_a)
+    OutstandingToken.objects.filter(jti=refresh["jti"]).delete()
+    response = api_client.post(reverse("api-auth-refresh"), {"refresh": str(refresh)}, format="json")
+    assert response.status_code == 401

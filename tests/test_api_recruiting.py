@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditLog
 from aihm.tenancy import tenant_context
-from recruiting import api as recruiting_api, services
+from recruiting import services
+from recruiting import files as recruiting_files
 from recruiting.models import Candidate, PipelineStatus, Position, Question, ScoringStatus, ScriptVersion
 from tests import cv_samples, factories
 from tests.conftest import bearer_for
@@ -451,7 +452,7 @@ def test_a_cv_over_the_limit_is_a_400_naming_cv(recruiter_a, tenant_a, position,
         {"full_name": "Omar Alaoui", "phone": "+33612345678", "cv": pdf_upload(data=data)},
         format="multipart",
     )
-    assert response.status_code == 400 and error_fields(response) == {"cv"} and "larger than 1 MB" in response.json()["message"]
+    assert response.status_code == 400 and error_fields(response) == {"cv"} and "larger than 1.0" in response.json()["message"]
 
 
 def test_an_upload_cut_off_by_the_upload_handler_says_too_large_not_missing(recruiter_a, tenant_a, position, settings):
@@ -610,7 +611,7 @@ def test_the_cv_downloads_as_an_audited_attachment(viewer_a, tenant_a, candidate
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith('attachment; filename="cv.pdf"')
-    assert response["X-Content-Type-Options"] == "nosniff" and response["Cache-Control"] == "no-store"
+    assert response["X-Content-Type-Options"] == "nosniff" and response["Cache-Control"] == "private, no-store"
     assert audited(tenant_a, action="candidate.cv_downloaded", actor=viewer_a, target_id=str(candidate.pk))
 
 
@@ -637,10 +638,10 @@ def test_with_object_storage_the_cv_route_redirects_to_a_signed_url(admin_a, can
             assert parameters["ResponseContentType"] == "application/pdf"
             return f"https://s3.example.test/{name}?X-Amz-Signature=abc"
 
-    monkeypatch.setattr(recruiting_api, "default_storage", SignedStorage())
+    monkeypatch.setattr(recruiting_files, "default_storage", SignedStorage())
     response = client_for(admin_a).get(f"{V1}/candidates/{candidate.pk}/cv")
     assert response.status_code == 302 and "X-Amz-Signature" in response["Location"]
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
 
 
 @pytest.mark.parametrize("method", ["put", "post"])

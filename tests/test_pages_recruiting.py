@@ -7,7 +7,7 @@ import io
 import re
 
 import pytest
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -18,6 +18,7 @@ from accounts.management.commands.seed import DemoCompany
 from accounts.models import AuditLog
 from aihm.tenancy import tenant_context
 from recruiting import demo, scoring, services
+from recruiting import files as recruiting_files
 from recruiting.models import Candidate, PipelineStatus, Position, PositionStatus, Question, ScoringStatus, ScriptVersion
 from tests import cv_samples, factories
 
@@ -551,15 +552,17 @@ def test_cv_download_is_an_attachment_not_sniffed_nor_cached_and_audited(viewer_
     assert entry.actor_id == viewer_a.pk and entry.target_id == str(candidate.pk)
 
 
-def test_cv_download_redirects_to_a_signed_url_on_s3(admin_a, candidate, settings, monkeypatch):
-    settings.S3_BUCKET = "cvs"
+def test_cv_download_redirects_to_a_signed_url_on_s3(admin_a, candidate, monkeypatch):
     asked = {}
 
-    def signed_url(storage, name, parameters=None):
-        asked.update(name=name, parameters=parameters)
-        return f"https://s3.test/{name}?X-Amz-Signature=abc"
+    class SignedStorage:
+        querystring_auth = True
 
-    monkeypatch.setattr(FileSystemStorage, "url", signed_url)
+        def url(self, name, parameters=None):
+            asked.update(name=name, parameters=parameters)
+            return f"https://s3.test/{name}?X-Amz-Signature=abc"
+
+    monkeypatch.setattr(recruiting_files, "default_storage", SignedStorage())
 
     response = client_for(admin_a).get(reverse("recruiting:candidate_cv", args=[candidate.pk]))
 
