@@ -8,6 +8,20 @@ class AihmConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(grant_runtime_role, sender=self)
+        make_broker_folders()
+
+
+def make_broker_folders():
+    """The embedded filesystem broker needs its folders before anything is queued (a seed, a
+    request, a worker), whichever process starts first."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        for key, folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.items():
+            if "folder" in key:
+                Path(folder).mkdir(parents=True, exist_ok=True)
 
 
 def grant_runtime_role(using, **kwargs):

@@ -13,25 +13,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-BROKER_FOLDER_KEYS = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
 POLL_SECONDS = 0.2
 # Ctrl-C, a service manager's stop, a closed terminal: the children, in their own sessions, hear
 # none of these themselves.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-def prepare_broker_folders():
-    """kombu's filesystem transport needs its folders to exist before the worker starts."""
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-        for key in BROKER_FOLDER_KEYS:
-            if options.get(key):
-                Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
 class Command(BaseCommand):
@@ -45,7 +34,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, stop_timeout, **options):
-        prepare_broker_folders()
         address = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
         python, base_dir = sys.executable, str(settings.BASE_DIR)
         commands = {
