@@ -267,38 +267,34 @@ def send_request(request, pk):
     return _back(request, candidate)
 
 
-@writer_required
-@require_POST
-def record_consent(request, pk):
+def _noted_action(request, pk, service, done_message):
+    """A recruiter's consent action that needs a note saying how it was obtained or asked."""
     candidate = _candidate_or_404(pk)
     note, error = _note_or_error(request)
     if error:
         messages.error(request, error)
         return _back(request, candidate)
     try:
-        services.record_recruiter_consent(candidate=candidate, by=request.user, note=note, request=request)
+        service(candidate=candidate, by=request.user, note=note, request=request)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("The candidate's consent is recorded."))
+        messages.success(request, done_message)
     return _back(request, candidate)
+
+
+@writer_required
+@require_POST
+def record_consent(request, pk):
+    return _noted_action(request, pk, services.record_recruiter_consent, _("The candidate's consent is recorded."))
 
 
 @writer_required
 @require_POST
 def withdraw_for_candidate(request, pk):
-    candidate = _candidate_or_404(pk)
-    note, error = _note_or_error(request)
-    if error:
-        messages.error(request, error)
-        return _back(request, candidate)
-    try:
-        services.withdraw_on_behalf(candidate=candidate, by=request.user, note=note, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The candidate's consent is withdrawn; no call will be made."))
-    return _back(request, candidate)
+    return _noted_action(
+        request, pk, services.withdraw_on_behalf, _("The candidate's consent is withdrawn; no call will be made.")
+    )
 
 
 @writer_required
