@@ -176,6 +176,7 @@ ANSWERED = inline_serializer("ConsentAnswer", fields={"decision": serializers.Ch
 class PublicView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    tenant_free = True  # the link decides the tenant, never a bearer token sent along
     throttle_classes = [PublicThrottle]
 
 

@@ -173,8 +173,13 @@ def test_unknown_and_tampered_tokens_are_404_on_every_public_route(token, route)
 
 
 @through_links
-def test_a_bearer_of_another_company_cannot_use_a_link_through_its_tenant(admin_b, token):
-    assert bearer_for(admin_b).get(f"/api/v1/consent/{token}").status_code == 404
+def test_a_bearer_token_sent_along_is_ignored_the_link_decides_the_tenant(admin_b, token):
+    anonymous = APIClient().get(f"/api/v1/consent/{token}")
+    with_other_company_token = bearer_for(admin_b).get(f"/api/v1/consent/{token}")
+    assert with_other_company_token.status_code == anonymous.status_code == 200
+    assert with_other_company_token.json() == anonymous.json()
+    declined = bearer_for(admin_b).post(f"/api/v1/consent/{token}/decline", {"language": "fr"}, format="json")
+    assert declined.status_code == 201
 
 
 @through_links
