@@ -43,6 +43,7 @@ from accounts.forms import (
     apply_domain_error,
 )
 from accounts.models import Role
+from accounts.ratelimit import over_limit
 from aihm.errors import DomainError
 
 EMAIL_BACKEND = "accounts.backends.EmailBackend"
@@ -153,9 +154,17 @@ def _member_or_404(request, pk):
 
 # --- Signing up, in and out ---
 
+def too_many_requests(request):
+    response = TemplateResponse(request, "accounts/rate_limited.html", {}, status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
 @sensitive_post_parameters("password", "password_confirmation")
 @logged_out_only
 def signup(request):
+    if request.method == "POST" and over_limit(request, scope="signup", rate=settings.AUTH_PAGE_RATE):
+        return too_many_requests(request)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         language = translation.get_language()
@@ -224,6 +233,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     html_email_template_name = "accounts/email/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        """Each request sends an email: limited per address so the form cannot flood an inbox."""
+        if over_limit(request, scope="password-reset", rate=settings.AUTH_PAGE_RATE):
+            return too_many_requests(request)
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -268,6 +268,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_TIMEOUT_DAYS = 7
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Sign-up and password-reset pages, per client IP (the API's auth routes use THROTTLE_AUTH).
+AUTH_PAGE_RATE = env.str("THROTTLE_AUTH_PAGES", default="10/min")
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.security.login_identifier"

@@ -8,6 +8,7 @@ Each view parses the request, calls a service or a selector, and renders.
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -22,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import apply_domain_error
+from accounts.ratelimit import over_limit
 from accounts.services import client_ip
 from accounts.views import admin_required, member_required, writer_required
 from aihm.errors import DomainError, Invalid
@@ -29,7 +31,6 @@ from consent import selectors, services
 from consent.calling_hours import calling_hours, preference_blocks, preference_choices, windows_from_values
 from consent.forms import RecruiterNoteForm, RetentionPolicyForm
 from consent.notice import NOTICE_LANGUAGES, notice_facts
-from consent.ratelimit import over_limit
 from recruiting.models import Candidate, Position
 
 # --- Public pages ---------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def public_page(view):
 
     @wraps(view)
     def wrapper(request, token, *args, **kwargs):
-        if over_limit(request):
+        if over_limit(request, scope="consent-page", rate=settings.CONSENT_PAGE_RATE):
             return _too_many(request)
         return view(request, token, *args, **kwargs)
 

@@ -576,3 +576,13 @@ def test_members_of_a_suspended_company_are_signed_out(admin_a, tenant_a):
 
     assert response.status_code == 302 and response.url == reverse("accounts:login")
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("url_name, data", [
+    ("accounts:signup", {"company_name": "", "full_name": "", "email": "x", "password": "x", "password_confirmation": "x"}),
+    ("accounts:password_reset", {"email": "someone@example.test"}),
+])
+def test_sign_up_and_password_reset_are_rate_limited_per_address(client, settings, mailoutbox, url_name, data):
+    settings.AUTH_PAGE_RATE = "3/min"
+    statuses = [client.post(reverse(url_name), data).status_code for _ in range(4)]
+    assert 429 not in statuses[:3] and statuses[3] == 429

@@ -1,14 +1,12 @@
-"""A fixed-window limit per client IP for the public consent pages, kept in Django's cache
-(Redis in production, so it holds across workers; the local-memory cache by default).
+"""A fixed-window limit per client IP for public pages (sign-up, password reset, consent pages),
+kept in Django's cache (Redis in production, so it holds across workers; local memory by default).
 
-The API's public routes use DRF's PublicThrottle instead; the pages are plain Django views, so
-they count here: `settings.CONSENT_PAGE_RATE` ("30/min") requests per IP per window, every
-public consent view sharing one counter.
+The API uses DRF's throttles instead; pages are plain Django views, so they count here: each
+`scope` has one counter per IP and window, at a rate such as "30/min".
 """
 
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 
 from accounts.services import client_ip
@@ -21,9 +19,9 @@ def parse_rate(rate):
     return int(count), PERIODS[period.strip().lower()]
 
 
-def over_limit(request, scope="consent-page"):
+def over_limit(request, *, scope, rate):
     """Count this request; True once the client went past the limit in the current window."""
-    limit, period = parse_rate(settings.CONSENT_PAGE_RATE)
+    limit, period = parse_rate(rate)
     window = int(time.time() // period)
     key = f"ratelimit:{scope}:{client_ip(request) or 'unknown'}:{window}"
     cache.add(key, 0, timeout=period + 1)
