@@ -70,7 +70,8 @@ def _clean_list(values, field):
     return cleaned
 
 
-def _position_values(values):
+def clean_position_values(values):
+    """The position fields given, checked and normalised; Invalid(field=...) on the first problem."""
     cleaned = {}
     for field in POSITION_FIELDS:
         if field not in values:
@@ -103,7 +104,7 @@ def _position_values(values):
 def create_position(*, by, **values):
     ensure_can_write(by)
     with transaction.atomic():
-        position = Position(owner=by, **_position_values(values))
+        position = Position(owner=by, **clean_position_values(values))
         position.save()
         audit(by, "position.created", position)
     return position
@@ -111,7 +112,7 @@ def create_position(*, by, **values):
 
 def update_position(*, by, position, **values):
     ensure_can_write(by)
-    cleaned = _position_values(values)
+    cleaned = clean_position_values(values)
     if "language" in cleaned and cleaned["language"] != position.language and position.script_versions.exists():
         raise Conflict(_("The interview language is fixed once a script version is frozen; create a new position."), field="language")
     with transaction.atomic():

@@ -209,3 +209,48 @@ class TestCrossTenantAdminBase:
         model_admin = self.admin_for(AuditLog)
         assert model_admin.has_add_permission(request) is False
         assert "delete_selected" not in model_admin.get_actions(request)
+
+
+def position_form(**fields):
+    data = {
+        "title": "Agent bilingue", "description": "", "skills": '["Français"]', "must_haves": "[]",
+        "nice_to_haves": "[]", "min_years_experience": "", "location": "", "contract_type": "permanent",
+        "language": "fr", "status": "draft",
+    }
+    data.update(fields)
+    return data
+
+
+@cross_tenant
+def test_staff_create_a_position_for_a_company_and_it_is_audited(staff_client, staff_user, tenant_a):
+    from recruiting.models import Position
+
+    response = staff_client.post(reverse("admin:recruiting_position_add"), position_form(company=str(tenant_a.pk)))
+    assert response.status_code == 302, response.content[:2000]
+    created = bypassing_rls(Position).get(title="Agent bilingue")
+    assert created.tenant_id == tenant_a.pk and created.owner_id is None
+    assert bypassing_rls(AuditLog).filter(action="staff.created", actor_id=staff_user.pk, target_id=str(created.pk)).exists()
+
+
+@cross_tenant
+@pytest.mark.parametrize(("fields", "field_in_error"), [
+    ({"company": ""}, "company"),
+    ({"must_haves": '["moins de 30 ans"]'}, "must_haves"),
+])
+def test_the_position_form_applies_the_dashboard_rules(staff_client, tenant_a, fields, field_in_error):
+    from recruiting.models import Position
+
+    response = staff_client.post(reverse("admin:recruiting_position_add"), position_form(**{"company": str(tenant_a.pk), **fields}))
+    assert response.status_code == 200 and field_in_error in response.context["adminform"].form.errors
+    assert not bypassing_rls(Position).exists()
+
+
+@cross_tenant
+def test_staff_cannot_delete_a_position_that_has_candidates(staff_client, tenant_a):
+    from recruiting.models import Position
+
+    with tenant_context(tenant_a.pk):
+        candidate = factories.CandidateFactory()
+    url = reverse("admin:recruiting_position_delete", args=[candidate.position_id])
+    staff_client.post(url, {"post": "yes"})
+    assert bypassing_rls(Position).filter(pk=candidate.position_id).exists()
