@@ -109,6 +109,15 @@ def _lock(candidate):
     Candidate.objects.select_for_update().filter(pk=candidate.pk).values_list("pk", flat=True).first()
 
 
+def _start_over(candidate):
+    """Before a new request or a recruiter's grant: lock, refuse when consent is already given,
+    and revoke the requests still open."""
+    _lock(candidate)
+    if selectors.standing_grant(candidate) is not None:
+        raise Conflict(_("The candidate has already given consent."))
+    _close_pending(candidate)
+
+
 def _project_status(candidate, status, *, also_from=()):
     """Mirror the consent state on Candidate.status (display only) and mark the activity."""
     now = timezone.now()
@@ -188,10 +197,7 @@ def request_consent(*, candidate, by, request=None):
     if not candidate.email:
         raise Invalid(_("This candidate has no email address: add one, or record a consent obtained another way."), field="email")
     with transaction.atomic():
-        _lock(candidate)
-        if selectors.standing_grant(candidate) is not None:
-            raise Conflict(_("The candidate has already given consent."))
-        _close_pending(candidate)
+        _start_over(candidate)
         now = timezone.now()
         consent_request = ConsentRequest(
             candidate=candidate,
@@ -214,10 +220,7 @@ def record_recruiter_consent(*, candidate, by, note, request=None):
     ensure_can_write(by)
     note = _clean_note(note, required=True)
     with transaction.atomic():
-        _lock(candidate)
-        if selectors.standing_grant(candidate) is not None:
-            raise Conflict(_("The candidate has already given consent."))
-        _close_pending(candidate)
+        _start_over(candidate)
         now = timezone.now()
         # The request that carries the confirmation email's withdraw link.
         consent_request = ConsentRequest(
