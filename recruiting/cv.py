@@ -54,16 +54,23 @@ def _sniff(head, upload):
     return TEXT
 
 
+def decode_text(data):
+    """Text from bytes in UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252 (what
+    Excel and Word save in France and Morocco); None when it is none of them."""
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    for encoding in ("utf-8-sig", "utf-16") if utf16 else ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def _decode_text(data):
     if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         _refuse(_("Only PDF, DOCX and plain-text CVs are accepted; this file is none of them."))
-    for encoding in ("utf-8-sig", "utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(data)
+    if text is None:
         _refuse(_("Only PDF, DOCX and plain-text CVs are accepted; this file is none of them."))
     printable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
     if not text.strip() or printable / len(text) < 0.95:

@@ -445,16 +445,8 @@ def _read_csv_rows(upload):
 
     if upload.size > settings.CSV_MAX_BYTES:
         raise Invalid(_("The CSV file is too large."), field="file")
-    data = upload.read()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise Invalid(_("This is not a CSV file."), field="file")
-    if "\x00" in text:
+    text = cv_files.decode_text(upload.read())
+    if text is None or "\x00" in text:
         raise Invalid(_("This is not a CSV file."), field="file")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
