@@ -472,7 +472,8 @@ def candidates_past_retention(policy, now):
 
 def apply_retention(*, now=None):
     """Apply the active tenant's policy: erase candidates without activity for the period (with
-    their files and everything derived), then the purgers of higher apps. Counts go to the audit log."""
+    their files and everything derived), then the purgers of higher apps. The counts go to the
+    audit log when something was erased."""
     now = now or timezone.now()
     policy = selectors.retention_policy()
     erased = 0
@@ -480,6 +481,7 @@ def apply_retention(*, now=None):
         erase_candidate(by=None, candidate=candidate, system=True)
         erased += 1
     counts = {"candidates_erased": erased, **run_purgers(policy, now)}
-    audit(None, "retention.applied", policy if policy.pk else None,
-          other_data_months=policy.other_data_months, recordings_days=policy.recordings_days, **counts)
+    if any(counts.values()):  # a nightly run that erased nothing leaves no line
+        audit(None, "retention.applied", policy if policy.pk else None,
+              other_data_months=policy.other_data_months, recordings_days=policy.recordings_days, **counts)
     return counts

@@ -193,12 +193,12 @@ def test_the_nightly_purge_erases_exactly_what_is_past_each_companys_period(tena
     with tenant_context(tenant_a.pk):
         assert set(Candidate.objects.values_list("full_name", flat=True)) == {"A just inside 24 months", "A recent", "A old but active"}
         runs = list(AuditLog.objects.filter(action="retention.applied"))
-        assert sorted(run.details["candidates_erased"] for run in runs) == [0, 1]
+        assert [run.details["candidates_erased"] for run in runs] == [1], "the second run erased nothing: no line"
         assert {run.details["other_data_months"] for run in runs} == {24} and {run.actor_id for run in runs} == {None}
         assert AuditLog.objects.filter(action="candidate.erased", actor__isnull=True, target_id=str(a_old.pk)).exists()
     with tenant_context(tenant_b.pk):
         assert list(Candidate.objects.values_list("full_name", flat=True)) == ["B inside 12 months"]
-        assert sorted(run.details["candidates_erased"] for run in AuditLog.objects.filter(action="retention.applied")) == [0, 1]
+        assert [run.details["candidates_erased"] for run in AuditLog.objects.filter(action="retention.applied")] == [1]
     assert stored_files(media) == sorted(set(files_before) - {a_old.cv_file.name, b_old.cv_file.name})
     assert {a_edge.cv_file.name, a_recent.cv_file.name, b_kept.cv_file.name} <= set(stored_files(media))
 
