@@ -25,7 +25,7 @@ COPY . .
 # Static files are collected with the production storage (hashed names + manifest, which
 # production serves) and translations compiled. The secrets below exist only for this step:
 # the production settings refuse to load without them, and nothing here reads them.
-RUN export ENVIRONMENT=production AIHM_VAR_DIR=/tmp/build-var \
+RUN export ENVIRONMENT=production ALLOW_SINGLE_HOST=true AIHM_VAR_DIR=/tmp/build-var \
         SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
         JWT_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     && python manage.py collectstatic --noinput --verbosity 0 \
@@ -42,4 +42,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["python", "/app/docker/healthcheck.py"]
 ENTRYPOINT ["sh", "/app/docker/entrypoint.sh"]
 # Workers: WEB_CONCURRENCY (gunicorn reads it), default 1; docker-compose.prod.yml sets it.
-CMD ["gunicorn", "aihm.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60", "--graceful-timeout", "30"]
+# The logger class redacts secret links (consent, invitation, password reset) from the access log.
+CMD ["gunicorn", "aihm.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--logger-class", "aihm.access_log.RedactingGunicornLogger", "--timeout", "60", "--graceful-timeout", "30"]

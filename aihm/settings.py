@@ -2,9 +2,13 @@
 
 With no variables at all the product runs on embedded defaults: SQLite, a filesystem broker,
 a local media folder, console email, the offline AI and telephony. `ENVIRONMENT=production`
-turns on the production checks: it refuses to start with DEBUG on or an insecure secret.
+turns on the production checks: it refuses to start with DEBUG on, an insecure secret, or on an
+embedded default (SQLite, the in-process cache, console email, local media) that ALLOW_SINGLE_HOST
+does not allow by name.
 """
 
+import json
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -56,9 +60,22 @@ if PRODUCTION:
     if problems:
         raise ImproperlyConfigured("Refusing to start: " + "; ".join(problems))
 
+def _origin_list(value):
+    """Origins written comma-separated, or as a JSON list (the earlier implementation's form)."""
+    value = value.strip()
+    if value.startswith("["):
+        try:
+            origins = json.loads(value)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"A list of origins is not valid JSON: {error}") from None
+    else:
+        origins = value.split(",")
+    return [str(origin).strip() for origin in origins if str(origin).strip()]
+
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[FRONTEND_URL])
+CSRF_TRUSTED_ORIGINS = _origin_list(env.str("CSRF_TRUSTED_ORIGINS", default="")) or [FRONTEND_URL]
 
 INSTALLED_APPS = [
     "aihm",
@@ -125,8 +142,21 @@ _SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
-_default_db = env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'aihm.sqlite3'}")
-_privileged_db = env.db_url("DATABASE_PRIVILEGED_URL", default=env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'aihm.sqlite3'}"))
+
+
+def _database(url):
+    """A database URL as Django wants it. One written for SQLAlchemy (`postgresql+asyncpg://`,
+    `postgresql+psycopg://`: the earlier implementation's form) names the same PostgreSQL server;
+    asyncpg's `ssl=` option is libpq's `sslmode=`."""
+    if re.match(r"postgres(ql)?\+\w+://", url):
+        url = "postgres://" + url.split("://", 1)[1]
+        url = re.sub(r"([?&])ssl=", r"\1sslmode=", url)
+    return env.db_url_config(url)
+
+
+_sqlite_url = f"sqlite:///{VAR_DIR / 'aihm.sqlite3'}"
+_default_db = _database(env.str("DATABASE_URL", default=_sqlite_url))
+_privileged_db = _database(env.str("DATABASE_PRIVILEGED_URL", default="") or env.str("DATABASE_URL", default=_sqlite_url))
 for _db in (_default_db, _privileged_db):
     if _db["ENGINE"] == "django.db.backends.sqlite3":
         _db["OPTIONS"] = dict(_SQLITE_OPTIONS)
@@ -184,7 +214,8 @@ if S3_BUCKET:
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
-            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            # S3_ENDPOINT: the earlier implementation's name.
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or env.str("S3_ENDPOINT", default="") or None,
             "access_key": env.str("S3_ACCESS_KEY", default="") or None,
             "secret_key": env.str("S3_SECRET_KEY", default="") or None,
             "region_name": env.str("S3_REGION", default="") or None,
@@ -226,6 +257,42 @@ if RESEND_API_KEY:
 else:
     EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
+# --- Production runs on real services, unless a single-host install allows a part by name ---
+SINGLE_HOST_PARTS = ("database", "cache", "email", "media")
+_DEVELOPMENT_EMAIL_BACKENDS = ("console", "locmem", "filebased", "dummy")
+
+
+def development_parts_in_use():
+    """{part: what to set instead} for each embedded default these settings run on."""
+    parts = {}
+    if _default_db["ENGINE"] == "django.db.backends.sqlite3":
+        parts["database"] = "the database is SQLite: set DATABASE_URL (and DATABASE_PRIVILEGED_URL) to PostgreSQL"
+    if not REDIS_URL:
+        parts["cache"] = "the cache and the broker are in-process and on the local disk: set REDIS_URL"
+    if EMAIL_BACKEND.rsplit(".", 2)[-2] in _DEVELOPMENT_EMAIL_BACKENDS:
+        parts["email"] = "email is not sent (console or file backend): set RESEND_API_KEY or an SMTP EMAIL_BACKEND"
+    if not S3_BUCKET:
+        parts["media"] = "files are kept in a local folder: set S3_BUCKET (and S3_*)"
+    return parts
+
+
+# "true" or "all" allows every part; otherwise the parts by name, comma-separated.
+_allowed_parts = {part.strip().lower() for part in env.str("ALLOW_SINGLE_HOST", default="").split(",") if part.strip()}
+if _allowed_parts & {"true", "all", "yes", "1"}:
+    _allowed_parts = set(SINGLE_HOST_PARTS)
+if _allowed_parts - set(SINGLE_HOST_PARTS):
+    raise ImproperlyConfigured(
+        f"ALLOW_SINGLE_HOST names unknown parts {sorted(_allowed_parts - set(SINGLE_HOST_PARTS))}; "
+        f"use true, or some of: {', '.join(SINGLE_HOST_PARTS)}"
+    )
+if PRODUCTION:
+    _refused = {part: fix for part, fix in development_parts_in_use().items() if part not in _allowed_parts}
+    if _refused:
+        raise ImproperlyConfigured(
+            "Refusing to start in production on development parts: " + "; ".join(_refused.values())
+            + f". On a single host, allow them explicitly with ALLOW_SINGLE_HOST={','.join(_refused)}"
+        )
+
 # --- Providers (used by later stages of the pipeline) ---
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")
@@ -234,7 +301,8 @@ AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=60.0)
 AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=3)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
-TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+# TWILIO_PHONE_NUMBER: the earlier implementation's name.
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="") or env.str("TWILIO_PHONE_NUMBER", default="")
 
 # --- Consent (consent/): links, reminders, calling hours, the public pages' rate limit ---
 CONSENT_TOKEN_DAYS = env.int("CONSENT_TOKEN_DAYS", default=14)
@@ -336,7 +404,7 @@ SPECTACULAR_SETTINGS = {
 }
 API_DOCS_ENABLED = DEBUG
 
-CORS_ALLOWED_ORIGINS = env.list("CORS_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS = _origin_list(env.str("CORS_ORIGINS", default=""))
 CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- Security headers ---
@@ -399,10 +467,20 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secret links (consent, invitation, password reset) never reach a log line: aihm.access_log.
+    "filters": {"redact_secret_links": {"()": "aihm.access_log.RedactSecretLinks"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secret_links"]},
+        # runserver's access log (manage.py run), as Django configures it, plus the redaction.
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact_secret_links"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.security.DisallowedHost": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
     },
