@@ -199,16 +199,29 @@ def _ensure_not_last_admin(user):
         raise Conflict(_("A company needs at least one admin: make someone else admin first."))
 
 
+def _lock_team(*, by, user):
+    """Role changes and removals of one company run one at a time (its row is locked until the
+    transaction ends), and both people are read again: two admins demoting or removing each other
+    at the same moment cannot both pass the last-admin check."""
+    Tenant.objects.select_for_update().only("pk").get(pk=user.tenant_id)
+    for person in (by, user):
+        try:
+            person.refresh_from_db(fields=["role", "is_active"])
+        except User.DoesNotExist as error:
+            raise Conflict(_("This member has just been removed from the team.")) from error
+
+
 def change_role(*, by, user, role, request=None):
-    _ensure_admin(by)
-    if role not in Role.values:
-        raise Invalid(_("Unknown role."), field="role")
-    if role == user.role:
-        return user
-    if role != Role.ADMIN:
-        _ensure_not_last_admin(user)
-    previous = user.role
     with transaction.atomic():
+        _lock_team(by=by, user=user)
+        _ensure_admin(by)
+        if role not in Role.values:
+            raise Invalid(_("Unknown role."), field="role")
+        if role == user.role:
+            return user
+        if role != Role.ADMIN:
+            _ensure_not_last_admin(user)
+        previous = user.role
         user.role = role
         user.save(update_fields=["role"])
         audit(by, "user.role_changed", user, request=request, previous=previous, role=role)
@@ -217,10 +230,11 @@ def change_role(*, by, user, role, request=None):
 
 def remove_user(*, by, user, request=None):
     """Remove a member (or a pending invitation); the audit log keeps only the id."""
-    if by.pk != user.pk:
-        _ensure_admin(by)
-    _ensure_not_last_admin(user)
     with transaction.atomic():
+        _lock_team(by=by, user=user)
+        if by.pk != user.pk:
+            _ensure_admin(by)
+        _ensure_not_last_admin(user)
         revoke_refresh_tokens(user)
         audit(by, "user.removed", user, request=request)
         user.delete()

@@ -1,0 +1,93 @@
+"""Accounts under attack: racing the last-admin rule, spraying passwords at the login page, and
+the language cookie's attributes."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from accounts import services
+from accounts.models import Role, User
+from aihm.errors import DomainError
+from aihm.tenancy import tenant_context
+from tests import factories
+
+
+# --- The last admin, raced ---
+
+def _someone_waits_on_a_lock():
+    """True while another connection of this database is blocked on a row lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("action", ["demote", "remove"])
+def test_two_admins_acting_on_each_other_at_once_leave_the_company_an_admin(monkeypatch, tenant_a, admin_a, action):
+    """Each admin, in their own transaction, demotes (or removes) the other: the first one to act
+    wins, the second is refused, and the company keeps an admin."""
+    other_admin = factories.UserFactory(tenant=tenant_a, role=Role.ADMIN, email="ada@acme.test", full_name="Ada Admin")
+    first_checked, release_first = threading.Event(), threading.Event()
+    real_check = services._ensure_not_last_admin
+
+    def check_then_hold_the_first(user):
+        """The first admin stops right after the last-admin check, before writing anything."""
+        real_check(user)
+        if threading.current_thread().name == "first":
+            first_checked.set()
+            release_first.wait(timeout=30)
+
+    monkeypatch.setattr(services, "_ensure_not_last_admin", check_then_hold_the_first)
+    outcomes = {}
+
+    def act(by_id, target_id):
+        try:
+            with tenant_context(tenant_a.pk):
+                by, target = User.objects.get(pk=by_id), User.objects.get(pk=target_id)
+                if action == "demote":
+                    services.change_role(by=by, user=target, role=Role.RECRUITER)
+                else:
+                    services.remove_user(by=by, user=target)
+            outcomes[threading.current_thread().name] = "done"
+        except DomainError as error:
+            outcomes[threading.current_thread().name] = error
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=act, args=(admin_a.pk, other_admin.pk), name="first")
+    second = threading.Thread(target=act, args=(other_admin.pk, admin_a.pk), name="second")
+    first.start()
+    assert first_checked.wait(timeout=30)
+    second.start()
+    deadline = time.monotonic() + 30
+    while second.is_alive() and not _someone_waits_on_a_lock() and time.monotonic() < deadline:
+        second.join(timeout=0.01)  # until the second is done (not serialised) or blocked behind the first
+    release_first.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    assert outcomes["first"] == "done"
+    assert isinstance(outcomes["second"], DomainError), "the second change must be refused"
+    with tenant_context(tenant_a.pk):
+        admins = list(User.objects.filter(tenant=tenant_a, role=Role.ADMIN, is_active=True))
+    assert admins == [admin_a]
+
+
+@pytest.mark.django_db
+def test_a_stale_copy_of_a_demoted_admin_cannot_change_roles(tenant_a, admin_a, recruiter_a):
+    """The checks read the people again inside the locked transaction, not the caller's copy."""
+    other_admin = factories.UserFactory(tenant=tenant_a, role=Role.ADMIN, email="ada@acme.test", full_name="Ada Admin")
+    stale = User.objects.get(pk=other_admin.pk)
+    with tenant_context(tenant_a.pk):
+        services.change_role(by=admin_a, user=other_admin, role=Role.VIEWER)
+        with pytest.raises(DomainError):
+            services.change_role(by=stale, user=recruiter_a, role=Role.ADMIN)
+        recruiter_a.refresh_from_db()
+    assert recruiter_a.role == Role.RECRUITER
