@@ -16,7 +16,8 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 
 def production_env(tmp_path, **overrides):
-    """A production environment with strong secrets, on SQLite so no server is needed."""
+    """A production environment with strong secrets, on SQLite so no server is needed (a
+    single-host install that allows every embedded part)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "SENTRY_"))}
     env.update(
         ENVIRONMENT="production",
@@ -30,9 +31,15 @@ def production_env(tmp_path, **overrides):
         DATABASE_PRIVILEGED_URL=f"sqlite:///{tmp_path / 'aihm.sqlite3'}",
         REDIS_URL="",
         S3_BUCKET="",
+        ALLOW_SINGLE_HOST="true",
     )
+    env = {key: value for key, value in env.items() if key not in _EARLIER_NAMES}
     env.update(overrides)
     return env
+
+
+# Names the earlier implementation used, read as aliases; a developer's shell must not leak them in.
+_EARLIER_NAMES = ("S3_ENDPOINT", "TWILIO_PHONE_NUMBER", "EMAIL_BACKEND", "RESEND_API_KEY", "CORS_ORIGINS")
 
 
 def manage(env, *args):
@@ -65,6 +72,68 @@ def test_production_refuses_to_start_with_unsafe_settings(tmp_path, overrides, n
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and named in result.stderr
     assert not (tmp_path / "secret_key.txt").exists(), "production never invents a secret"
+
+
+def test_production_refuses_every_embedded_part_and_names_what_to_set(tmp_path):
+    result = manage(production_env(tmp_path, ALLOW_SINGLE_HOST=""), "check")
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert "Refusing to start in production on development parts" in message
+    for missing in ("DATABASE_URL", "REDIS_URL", "RESEND_API_KEY", "S3_BUCKET"):
+        assert missing in message
+    assert "ALLOW_SINGLE_HOST=database,cache,email,media" in message
+
+
+def test_a_single_host_install_allows_parts_by_name_and_is_refused_the_others(tmp_path):
+    env = production_env(tmp_path, ALLOW_SINGLE_HOST="database,cache,media")
+    result = manage(env, "check")
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert "email is not sent" in message and "ALLOW_SINGLE_HOST=email" in message
+    assert "SQLite" not in message and "REDIS_URL" not in message and "S3_BUCKET" not in message
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.smtp.EmailBackend"
+    assert manage(env, "check").returncode == 0
+
+
+def test_single_host_allowance_with_an_unknown_part_is_refused(tmp_path):
+    result = manage(production_env(tmp_path, ALLOW_SINGLE_HOST="databse"), "check")
+    assert result.returncode != 0 and "ALLOW_SINGLE_HOST names unknown parts ['databse']" in result.stderr
+
+
+def test_development_runs_on_embedded_parts_without_being_told(tmp_path):
+    env = production_env(tmp_path, ENVIRONMENT="development", ALLOW_SINGLE_HOST="")
+    assert manage(env, "check").returncode == 0
+
+
+def test_the_earlier_implementations_variable_names_are_read_as_aliases(tmp_path):
+    env = production_env(
+        tmp_path, ENVIRONMENT="development", S3_BUCKET="aihm-media", S3_ENDPOINT="http://127.0.0.1:9000",
+        TWILIO_PHONE_NUMBER="+212500000001", CORS_ORIGINS='["https://app.example.com", "https://b.example.com"]',
+        DATABASE_URL="postgresql+asyncpg://aihm_app:secret@db.example.com:5433/aihm?ssl=require",
+        DATABASE_PRIVILEGED_URL="postgresql+psycopg://aihm:owner@db.example.com:5433/aihm",
+    )
+    probe = (
+        "from django.conf import settings as s; d, p = s.DATABASES['default'], s.DATABASES['privileged']; "
+        "print(s.STORAGES['default']['OPTIONS']['endpoint_url'], s.TWILIO_FROM_NUMBER, ','.join(s.CORS_ALLOWED_ORIGINS), "
+        "d['ENGINE'], d['USER'], d['HOST'], d['PORT'], d['NAME'], d['OPTIONS'].get('sslmode'), p['ENGINE'], p['USER'])"
+    )
+    result = manage(env, "shell", "--no-imports", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "http://127.0.0.1:9000", "+212500000001", "https://app.example.com,https://b.example.com",
+        "django.db.backends.postgresql", "aihm_app", "db.example.com", "5433", "aihm", "require",
+        "django.db.backends.postgresql", "aihm",
+    ]
+
+
+def test_our_names_win_over_the_aliases_and_comma_separated_origins_still_work(tmp_path):
+    env = production_env(
+        tmp_path, ENVIRONMENT="development", TWILIO_FROM_NUMBER="+212500000002", TWILIO_PHONE_NUMBER="+212500000001",
+        CORS_ORIGINS="https://app.example.com, https://b.example.com",
+    )
+    probe = "from django.conf import settings as s; print(s.TWILIO_FROM_NUMBER, '|'.join(s.CORS_ALLOWED_ORIGINS))"
+    result = manage(env, "shell", "--no-imports", "-c", probe)
+    assert result.stdout.split() == ["+212500000002", "https://app.example.com|https://b.example.com"], result.stderr
 
 
 def test_production_allows_no_host_unless_told(tmp_path):
