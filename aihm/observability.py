@@ -1,6 +1,10 @@
-"""Sentry, with nothing personal sent: no PII, no request bodies, no cookies, no user."""
+"""Sentry, with nothing personal sent: no PII, no request bodies, no cookies, no user; and what
+the logs leave out."""
+
+import logging
 
 import sentry_sdk
+from django.core.exceptions import PermissionDenied
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
@@ -32,3 +36,13 @@ def init_sentry(dsn, environment):
         before_send=scrub_event,
         traces_sample_rate=0.0,
     )
+
+
+class RefusalsWithoutTraceback(logging.Filter):
+    """Django logs a refused request (`PermissionDenied`, 403) with the exception's traceback; the
+    refusal is an expected answer, so keep the line and drop the traceback. Faults keep theirs."""
+
+    def filter(self, record):
+        if record.exc_info and isinstance(record.exc_info[1], PermissionDenied):
+            record.exc_info, record.exc_text = None, None
+        return True

@@ -206,7 +206,9 @@ CELERY_BEAT_SCHEDULE = {
 S3_BUCKET = env.str("S3_BUCKET", default="")
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Only production collects static files (and WhiteNoise serves that folder); elsewhere they are
+# served from static/ and the apps, and a STATIC_ROOT that does not exist warns on every start.
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 if S3_BUCKET:
@@ -468,7 +470,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Secret links (consent, invitation, password reset) never reach a log line: aihm.access_log.
-    "filters": {"redact_secret_links": {"()": "aihm.access_log.RedactSecretLinks"}},
+    "filters": {
+        "redact_secret_links": {"()": "aihm.access_log.RedactSecretLinks"},
+        "refusals_without_traceback": {"()": "aihm.observability.RefusalsWithoutTraceback"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
@@ -481,6 +486,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # A 403 is an answer, not a fault: one line, without the traceback Django attaches.
+        "django.request": {"filters": ["refusals_without_traceback"]},
         "django.security.DisallowedHost": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
     },
