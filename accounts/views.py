@@ -191,6 +191,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        """django-axes locks one email after repeated failures; this limit per client address
+        stops one address trying a password against many emails (password spraying)."""
+        if over_limit(request, scope="login", rate=settings.AUTH_PAGE_RATE):
+            return too_many_requests(request)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.get_user()

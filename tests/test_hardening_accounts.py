@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+import time_machine
 from django.db import connection
 from django.urls import reverse
 
@@ -91,3 +92,52 @@ def test_a_stale_copy_of_a_demoted_admin_cannot_change_roles(tenant_a, admin_a, 
             services.change_role(by=stale, user=recruiter_a, role=Role.ADMIN)
         recruiter_a.refresh_from_db()
     assert recruiter_a.role == Role.RECRUITER
+
+
+# --- Password spraying ---
+
+SPRAY = [f"person{n}@acme.test" for n in range(4)]
+
+
+@pytest.mark.django_db
+@time_machine.travel("2026-03-02 10:00:15", tick=False)
+def test_the_login_page_refuses_an_address_that_tries_many_emails(client, settings, admin_a):
+    settings.AUTH_PAGE_RATE = "3/min"
+    statuses = [
+        client.post(reverse("accounts:login"), {"username": email, "password": "Summer2026!"}, HTTP_ACCEPT_LANGUAGE="en").status_code
+        for email in SPRAY
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+    refused = client.post(
+        reverse("accounts:login"), {"username": admin_a.email, "password": factories.DEFAULT_PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en", HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    assert refused.status_code == 429, "the right password and a forged X-Forwarded-For do not buy a way in"
+    assert refused["Retry-After"] == "60"
+    assert "Too many requests came from your connection. Wait a minute, then try again." in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_the_login_limit_is_per_window(client, settings, admin_a):
+    settings.AUTH_PAGE_RATE = "3/min"
+    with time_machine.travel("2026-03-02 10:00:15", tick=False):
+        for email in SPRAY:
+            client.post(reverse("accounts:login"), {"username": email, "password": "Summer2026!"})
+    with time_machine.travel("2026-03-02 10:01:15", tick=False):
+        response = client.post(reverse("accounts:login"), {"username": admin_a.email, "password": factories.DEFAULT_PASSWORD})
+    assert response.status_code == 302, "a minute later the address may sign in again"
+
+
+@pytest.mark.django_db
+@time_machine.travel("2026-03-02 10:00:15", tick=False)
+def test_the_api_login_refuses_an_address_that_tries_many_emails(api_client, monkeypatch, admin_a):
+    from aihm.api import AuthThrottle
+
+    monkeypatch.setattr(AuthThrottle, "rate", "3/min", raising=False)
+    statuses = [
+        api_client.post(reverse("api-auth-login"), {"email": email, "password": "Summer2026!"}, format="json").status_code
+        for email in SPRAY
+    ]
+    assert statuses == [401, 401, 401, 429]
