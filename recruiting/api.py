@@ -284,10 +284,17 @@ class CSVUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, help_text="CSV with a header row: full_name, phone, email, timezone, notes")
 
 
+@extend_schema_field({"type": "string", "enum": list(selectors.CANDIDATE_ORDERINGS),
+                      "description": "Sort order; `-` reverses it. A missing CV score sorts last both ways."})
+class CandidateOrderingField(serializers.CharField):
+    """Checked by the selector, the one place that knows the orders (an unknown one is a 400)."""
+
+
 class CandidateFilterSerializer(serializers.Serializer):
-    search = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="In the name, email or phone")
-    status = serializers.ChoiceField(choices=PipelineStatus.choices, required=False, allow_blank=True)
-    scoring = serializers.ChoiceField(choices=ScoringStatus.choices, required=False, allow_blank=True)
+    search = serializers.CharField(required=False, default="", allow_blank=True, max_length=200, help_text="In the name, email or phone")
+    status = serializers.ChoiceField(choices=PipelineStatus.choices, required=False, default="", allow_blank=True)
+    scoring = serializers.ChoiceField(choices=ScoringStatus.choices, required=False, default="", allow_blank=True)
+    ordering = CandidateOrderingField(required=False, default=selectors.DEFAULT_CANDIDATE_ORDERING)
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -566,11 +573,9 @@ class PositionCandidatesView(generics.ListCreateAPIView):
             return Candidate.objects.none()
         filters = _valid(CandidateFilterSerializer, self.request.query_params)
         position = _position_or_404(self.kwargs["pk"])
-        return selectors.candidates_for_position(
-            position, search=filters.get("search", ""), status=filters.get("status", ""), scoring=filters.get("scoring", ""),
-        )
+        return selectors.candidates_for_position(position, **filters)
 
-    @extend_schema(parameters=[CandidateFilterSerializer], summary="The position's candidates, newest first")
+    @extend_schema(parameters=[CandidateFilterSerializer], summary="The position's candidates, newest first unless `ordering` says otherwise")
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
 
@@ -640,11 +645,9 @@ class CandidateListView(generics.ListAPIView):
     serializer_class = CandidateSerializer
 
     def get_queryset(self):
-        filters = _valid(CandidateFilterSerializer, self.request.query_params)
-        candidates = selectors.all_candidates(search=filters.get("search", ""), status=filters.get("status", ""))
-        return candidates.filter(scoring_status=filters["scoring"]) if filters.get("scoring") else candidates
+        return selectors.all_candidates(**_valid(CandidateFilterSerializer, self.request.query_params))
 
-    @extend_schema(parameters=[CandidateFilterSerializer], summary="Every candidate of the company, newest first")
+    @extend_schema(parameters=[CandidateFilterSerializer], summary="Every candidate of the company, newest first unless `ordering` says otherwise")
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
 

@@ -1,8 +1,29 @@
 """Reads that deserve a name, with their joins and counts done in a fixed number of queries."""
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
+from aihm.errors import Invalid
 from recruiting.models import Candidate, PipelineStatus, Position
+
+_PIPELINE_RANK = Case(
+    *(When(status=value, then=Value(rank)) for rank, value in enumerate(PipelineStatus.values)),
+    default=Value(len(PipelineStatus.values)), output_field=IntegerField(),
+)
+# The orders a candidate list can take (page and API `ordering`), each with its SQL. Status follows
+# the pipeline, not the alphabet; a missing CV score sorts last both ways; ties go newest first.
+CANDIDATE_ORDERINGS = {
+    "-cv_score": (_("Best CV score first"), [F("cv_score").desc(nulls_last=True)]),
+    "cv_score": (_("Lowest CV score first"), [F("cv_score").asc(nulls_last=True)]),
+    "full_name": (_("Name, A to Z"), [Lower("full_name").asc()]),
+    "-full_name": (_("Name, Z to A"), [Lower("full_name").desc()]),
+    "status": (_("Status, earliest stage first"), [_PIPELINE_RANK.asc()]),
+    "-status": (_("Status, latest stage first"), [_PIPELINE_RANK.desc()]),
+    "-created_at": (_("Newest first"), []),
+    "created_at": (_("Oldest first"), [F("created_at").asc()]),
+}
+DEFAULT_CANDIDATE_ORDERING = "-created_at"
 
 
 def positions_list(*, search="", status=""):
@@ -20,21 +41,30 @@ def funnel_counts(position):
     return {status: counts.get(status, 0) for status in PipelineStatus.values}
 
 
-def candidates_for_position(position, *, search="", status="", scoring=""):
-    candidates = Candidate.objects.filter(position=position).select_related("position")
+def candidates_for_position(position, *, search="", status="", scoring="", ordering=DEFAULT_CANDIDATE_ORDERING):
+    candidates = Candidate.objects.filter(position=position)
+    return _filtered_candidates(candidates, search=search, status=status, scoring=scoring, ordering=ordering)
+
+
+def all_candidates(*, search="", status="", scoring="", ordering=DEFAULT_CANDIDATE_ORDERING):
+    return _filtered_candidates(Candidate.objects.all(), search=search, status=status, scoring=scoring, ordering=ordering)
+
+
+def _filtered_candidates(candidates, *, search, status, scoring, ordering):
+    candidates = candidates.select_related("position")
     if search:
         candidates = candidates.filter(Q(full_name__icontains=search) | Q(email__icontains=search) | Q(phone__icontains=search))
     if status:
         candidates = candidates.filter(status=status)
     if scoring:
         candidates = candidates.filter(scoring_status=scoring)
-    return candidates.order_by("-created_at")
+    return ordered_candidates(candidates, ordering)
 
 
-def all_candidates(*, search="", status=""):
-    candidates = Candidate.objects.select_related("position")
-    if search:
-        candidates = candidates.filter(Q(full_name__icontains=search) | Q(email__icontains=search) | Q(phone__icontains=search))
-    if status:
-        candidates = candidates.filter(status=status)
-    return candidates.order_by("-created_at")
+def ordered_candidates(candidates, ordering):
+    """The candidates in one of CANDIDATE_ORDERINGS; an unknown order is refused, naming the field."""
+    if ordering not in CANDIDATE_ORDERINGS:
+        allowed = ", ".join(CANDIDATE_ORDERINGS)
+        raise Invalid(_("Unknown order “%(value)s”: use one of %(allowed)s.") % {"value": ordering, "allowed": allowed},
+                      field="ordering")
+    return candidates.order_by(*CANDIDATE_ORDERINGS[ordering][1], "-created_at", "-pk")

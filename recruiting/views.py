@@ -321,33 +321,63 @@ def script_freeze(request, pk):
 # --- Candidates: lists -----------------------------------------------------------------------
 
 
+# Sortable columns of the candidate tables, with the order a first click asks for.
+SORTABLE_COLUMNS = {"full_name": "full_name", "status": "status", "cv_score": "-cv_score", "created_at": "-created_at"}
+
+
 def _candidate_filters(request):
     filters = forms.CandidateFilterForm(request.GET or None)
     values = filters.cleaned_data if filters.is_valid() else {}
     return filters, values.get("q", "").strip(), values.get("status", ""), values.get("scoring", "")
 
 
+def _candidate_ordering(request):
+    """The order asked for in the address; a page falls back to the default on an unknown one."""
+    ordering = request.GET.get("ordering", "")
+    return ordering if ordering in selectors.CANDIDATE_ORDERINGS else selectors.DEFAULT_CANDIDATE_ORDERING
+
+
+def _sort_headers(ordering):
+    """Per sortable column: the order its header link asks for, and its aria-sort when it is the
+    column sorted on (a second click reverses it)."""
+    column, descending = ordering.lstrip("-"), ordering.startswith("-")
+    headers = {}
+    for name, first in SORTABLE_COLUMNS.items():
+        if name == column:
+            headers[name] = {"ordering": name if descending else f"-{name}",
+                             "aria_sort": "descending" if descending else "ascending"}
+        else:
+            headers[name] = {"ordering": first, "aria_sort": ""}
+    return headers
+
+
+def _render_candidate_list(request, position, candidates, *, filtered, filters, ordering):
+    return TemplateResponse(request, "recruiting/candidate_list.html", {
+        "filters": filters, "filtered": filtered, "position": position,
+        "ordering": ordering, "default_ordering": selectors.DEFAULT_CANDIDATE_ORDERING, "sort": _sort_headers(ordering),
+        "page": _paginate(request, candidates.defer("cv_text")),
+    })
+
+
 @member_required
 def candidate_list(request):
     filters, search, status, scoring_state = _candidate_filters(request)
-    candidates = selectors.all_candidates(search=search, status=status)
-    if scoring_state:
-        candidates = candidates.filter(scoring_status=scoring_state)
-    return TemplateResponse(request, "recruiting/candidate_list.html", {
-        "filters": filters, "filtered": bool(search or status or scoring_state), "position": None,
-        "page": _paginate(request, candidates.defer("cv_text")),
-    })
+    ordering = _candidate_ordering(request)
+    candidates = selectors.all_candidates(search=search, status=status, scoring=scoring_state, ordering=ordering)
+    return _render_candidate_list(request, None, candidates, filtered=bool(search or status or scoring_state),
+                                  filters=filters, ordering=ordering)
 
 
 @member_required
 def position_candidates(request, pk):
     position = get_object_or_404(Position, pk=pk)
     filters, search, status, scoring_state = _candidate_filters(request)
-    candidates = selectors.candidates_for_position(position, search=search, status=status, scoring=scoring_state)
-    return TemplateResponse(request, "recruiting/candidate_list.html", {
-        "filters": filters, "filtered": bool(search or status or scoring_state), "position": position,
-        "page": _paginate(request, candidates.defer("cv_text")),
-    })
+    ordering = _candidate_ordering(request)
+    candidates = selectors.candidates_for_position(
+        position, search=search, status=status, scoring=scoring_state, ordering=ordering,
+    )
+    return _render_candidate_list(request, position, candidates, filtered=bool(search or status or scoring_state),
+                                  filters=filters, ordering=ordering)
 
 
 # --- Candidates: add, edit, CV, erase --------------------------------------------------------

@@ -29,25 +29,27 @@ def queries_for(request):
     return len(captured)
 
 
+@pytest.mark.parametrize("ordering", ["-created_at", "-cv_score", "full_name", "status"])
 @pytest.mark.parametrize("route", ["recruiting:position_candidates", "recruiting:candidate_list"])
-def test_candidates_list_page_queries_do_not_grow(client, tenant_a, tenant_b, recruiter_a, admin_b, route):
+def test_candidates_list_page_queries_do_not_grow(client, tenant_a, tenant_b, recruiter_a, admin_b, route, ordering):
     small, large = fill(tenant_a, 5), fill(tenant_b, 200)
 
     def page(user, position):
         client.force_login(user)
         url = reverse(route, kwargs={"pk": position.pk}) if "position" in route else reverse(route)
-        return lambda: client.get(url, {"page_size": 100})
+        return lambda: client.get(url, {"page_size": 100, "ordering": ordering})
 
     assert queries_for(page(recruiter_a, small)) == queries_for(page(admin_b, large))
 
 
+@pytest.mark.parametrize("ordering", ["-created_at", "-cv_score", "full_name", "status"])
 @pytest.mark.parametrize("route", ["api-position-candidates", "api-candidates"])
-def test_candidates_list_api_queries_do_not_grow(tenant_a, tenant_b, recruiter_a, admin_b, route):
+def test_candidates_list_api_queries_do_not_grow(tenant_a, tenant_b, recruiter_a, admin_b, route, ordering):
     small, large = fill(tenant_a, 5), fill(tenant_b, 200)
 
     def listing(user, position):
         url = reverse(route, kwargs={"pk": position.pk}) if "position" in route else reverse(route)
-        return lambda: bearer_for(user).get(url, {"page_size": 100})
+        return lambda: bearer_for(user).get(url, {"page_size": 100, "ordering": ordering})
 
     assert queries_for(listing(recruiter_a, small)) == queries_for(listing(admin_b, large))
 
