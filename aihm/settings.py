@@ -82,7 +82,7 @@ INSTALLED_APPS = [
     "accounts",
     "recruiting",
     "consent",
-    "django.contrib.admin",
+    "aihm.apps.StaffAdminConfig",  # django.contrib.admin with the audited staff site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -105,7 +105,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "aihm.languages.LocaleMiddleware",  # the API answers in English unless Accept-Language asks otherwise
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -197,8 +197,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    # The database is the durable queue: re-send CV scorings whose message or worker was lost.
-    "recruiting-requeue-stale-scoring": {"task": "recruiting.requeue_stale_scoring", "schedule": 60.0},
+    # The database is the durable queue: re-send CV scorings whose message or worker was lost
+    # (a dead worker's claim expires after recruiting.scoring.SCORING_LEASE).
+    "recruiting-requeue-stale-scoring": {"task": "recruiting.requeue_stale_scoring", "schedule": 30.0},
     "consent-reminders": {"task": "consent.send_due_reminders", "schedule": crontab(minute=5)},
     "retention-purge": {"task": "consent.apply_retention_policies", "schedule": crontab(hour=2, minute=30)},
 }
@@ -338,7 +339,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_TIMEOUT_DAYS = 7
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-# Sign-up and password-reset pages, per client IP (the API's auth routes use THROTTLE_AUTH).
+# Sign-up, sign-in and password-reset pages, per client IP (the API's auth routes use THROTTLE_AUTH).
 AUTH_PAGE_RATE = env.str("THROTTLE_AUTH_PAGES", default="10/min")
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -355,11 +356,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "aihm.api.Pagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "aihm.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "aihm.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "aihm.api.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -404,7 +405,8 @@ SPECTACULAR_SETTINGS = {
         "ScoringStatusEnum": "recruiting.models.ScoringStatus",
     },
 }
-API_DOCS_ENABLED = DEBUG
+# The OpenAPI schema and Swagger UI: on the embedded default (development), never in production.
+API_DOCS_ENABLED = not PRODUCTION
 
 CORS_ALLOWED_ORIGINS = _origin_list(env.str("CORS_ORIGINS", default=""))
 CORS_URLS_REGEX = r"^/api/.*$"
@@ -417,6 +419,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True  # no script reads it
 SESSION_COOKIE_AGE = 60 * 60 * 12
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -426,6 +430,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_REDIRECT_EXEMPT = [r"^health$"]

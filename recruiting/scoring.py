@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aihm import ai
+from aihm.leases import renewing
 from aihm.tenancy import bypassing_rls
 from recruiting.minimise import fold, minimise_cv_text
 from recruiting.models import Candidate, PipelineStatus, ScoringStatus
@@ -25,7 +26,11 @@ logger = logging.getLogger("aihm.scoring")
 MUST_HAVE, SKILL, NICE_TO_HAVE, EXPERIENCE = "must_have", "skill", "nice_to_have", "experience"
 KINDS = (MUST_HAVE, SKILL, NICE_TO_HAVE, EXPERIENCE)
 MIN_WORDS = 40
-STALE_CLAIM = timedelta(minutes=10)
+# A claim is renewed every LEASE_RENEWAL while its worker scores (`updated_at` is its sign of
+# life); one not renewed for SCORING_LEASE belongs to a dead worker and goes back to the queue at
+# the sweeper's next run (every 30 s): lost work is scored again within about a minute and a half.
+SCORING_LEASE = timedelta(seconds=60)
+LEASE_RENEWAL = timedelta(seconds=15)
 STALE_QUEUE = timedelta(minutes=2)
 UNAVAILABLE_REASON = "AI provider unavailable after several retries"
 
@@ -685,7 +690,8 @@ def score_cv(candidate_id):
             return None
         requirements, ignored = scoring_requirements(candidate.position)
         cv_text = minimise_cv_text(candidate.cv_text, full_name=candidate.full_name, email=candidate.email, phone=candidate.phone)
-        result = ai.run(SCORE_CV, inputs=position_inputs(candidate.position, requirements), untrusted={"cv": cv_text})
+        with renewing(lambda: renew_scoring_lease(candidate_id, claimed_at), every_seconds=LEASE_RENEWAL.total_seconds()):
+            result = ai.run(SCORE_CV, inputs=position_inputs(candidate.position, requirements), untrusted={"cv": cv_text})
     except ai.AIUnavailable:
         holding.update(scoring_status=ScoringStatus.QUEUED, scoring_claimed_at=None, updated_at=timezone.now())
         raise
@@ -725,6 +731,13 @@ def score_cv(candidate_id):
     return result if stored else None
 
 
+def renew_scoring_lease(candidate_id, claimed_at):
+    """The worker holding this claim is alive: push its lease back. False once the claim is gone."""
+    return bool(Candidate.objects.filter(
+        pk=candidate_id, scoring_status=ScoringStatus.SCORING, scoring_claimed_at=claimed_at,
+    ).update(updated_at=timezone.now()))
+
+
 def fail_scoring(candidate_id, reason):
     """Give up on a queued scoring with a reason a recruiter can read (retries ran out)."""
     return Candidate.objects.filter(pk=candidate_id, scoring_status=ScoringStatus.QUEUED).update(
@@ -733,18 +746,18 @@ def fail_scoring(candidate_id, reason):
 
 
 def requeue_stale_scoring():
-    """Across tenants: claims older than STALE_CLAIM go back to the queue, and every candidate
-    queued for longer than STALE_QUEUE is sent to the workers again (a lost message, a killed
-    worker). Returns how many were re-sent."""
+    """Across tenants: claims not renewed for SCORING_LEASE go back to the queue (a killed
+    worker), and every candidate queued for longer than STALE_QUEUE is sent to the workers again
+    (a lost message). Returns how many were re-sent."""
     from recruiting.tasks import score_cv_task
 
     now = timezone.now()
     candidates = bypassing_rls(Candidate)
-    stale_claims = candidates.filter(scoring_status=ScoringStatus.SCORING, scoring_claimed_at__lt=now - STALE_CLAIM)
+    stale_claims = candidates.filter(scoring_status=ScoringStatus.SCORING, updated_at__lt=now - SCORING_LEASE)
     waiting = candidates.filter(scoring_status=ScoringStatus.QUEUED, updated_at__lt=now - STALE_QUEUE)
     resend = []
-    for pk, tenant_id, claimed_at in stale_claims.values_list("pk", "tenant_id", "scoring_claimed_at")[:500]:
-        if candidates.filter(pk=pk, scoring_status=ScoringStatus.SCORING, scoring_claimed_at=claimed_at).update(
+    for pk, tenant_id, claimed_at, renewed_at in stale_claims.values_list("pk", "tenant_id", "scoring_claimed_at", "updated_at")[:500]:
+        if candidates.filter(pk=pk, scoring_status=ScoringStatus.SCORING, scoring_claimed_at=claimed_at, updated_at=renewed_at).update(
             scoring_status=ScoringStatus.QUEUED, scoring_claimed_at=None, updated_at=now
         ):
             resend.append((tenant_id, pk))

@@ -608,9 +608,9 @@ class TestScoring:
         assert scored.cv_score is None and scored.cv_score_details["insufficient_text"] is True
 
 
-def test_the_sweeper_runs_every_minute():
+def test_the_sweeper_runs_every_half_minute():
     schedule = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == "recruiting.requeue_stale_scoring"]
-    assert schedule and schedule[0]["schedule"] == 60.0
+    assert schedule and schedule[0]["schedule"] == 30.0
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
@@ -621,9 +621,9 @@ def test_the_sweeper_requeues_stale_work_across_tenants(tenant_a, tenant_b):
         with tenant_context(tenant.pk):
             position = factories.PositionFactory(language="en", skills=["Python"], must_haves=["Python"])
             for name, status, since in (
-                ("stale_claim", ScoringStatus.SCORING, t0 - timedelta(minutes=11)),
+                ("stale_claim", ScoringStatus.SCORING, t0 - timedelta(seconds=61)),
                 ("stale_queue", ScoringStatus.QUEUED, t0 - timedelta(minutes=3)),
-                ("fresh_claim", ScoringStatus.SCORING, t0 - timedelta(minutes=5)),
+                ("fresh_claim", ScoringStatus.SCORING, t0 - timedelta(seconds=50)),
                 ("fresh_queue", ScoringStatus.QUEUED, t0 - timedelta(minutes=1)),
                 ("scored", ScoringStatus.SCORED, t0 - timedelta(hours=1)),
             ):
