@@ -280,11 +280,11 @@ def embedded_env(tmp_path):
     return env
 
 
-def start_run(env, tmp_path, port):
+def start_run(env, tmp_path, port, *options):
     log_path = tmp_path / "run.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "run"], cwd=BASE_DIR, env={**env, "PORT": str(port)},
+        [sys.executable, "manage.py", "run", *options], cwd=BASE_DIR, env={**env, "PORT": str(port)},
         stdout=log, stderr=subprocess.STDOUT,
     )
     log.close()
@@ -344,11 +344,34 @@ def test_run_kills_everything_on_a_second_ctrl_c(running_app):
 
 
 @needs_posix
-def test_run_stops_the_worker_and_fails_when_the_web_server_cannot_start(embedded_env, tmp_path):
+def test_run_restarts_a_killed_worker_and_keeps_serving_meanwhile(running_app):
+    process, log_path, port, (web_pid, worker_pid) = running_app
+    os.kill(worker_pid, signal.SIGKILL)
+    restarted = lambda: "Restarted the worker process" in log_path.read_text()  # noqa: E731
+    statuses = []
+    deadline = time.monotonic() + 30
+    while not restarted() and time.monotonic() < deadline:
+        statuses.append(health_status(port))
+        time.sleep(0.2)
+    assert restarted(), log_path.read_text()
+    assert statuses and set(statuses) == {200}, "the web server answered all along"
+    log = log_path.read_text()
+    assert "The worker process exited with code -9; restarting it in 1 s" in log
+    new_worker_pid = int(log.split("Restarted the worker process (pid ")[1].split(")")[0])
+    assert new_worker_pid != worker_pid and processes_in_session(worker_pid) == [], "the old pool went with it"
+    assert wait_until(lambda: log_path.read_text().count("ready.") >= 2, timeout=60), log_path.read_text()
+    assert process.poll() is None
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=40) == 0, log_path.read_text()
+    assert processes_in_session(web_pid) == [] and processes_in_session(new_worker_pid) == []
+
+
+@needs_posix
+def test_run_stops_the_worker_and_fails_when_the_web_server_keeps_failing_to_start(embedded_env, tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        process, log_path = start_run(embedded_env, tmp_path, taken.getsockname()[1])
+        process, log_path = start_run(embedded_env, tmp_path, taken.getsockname()[1], "--max-restarts", "1")
         try:
             assert process.wait(timeout=60) != 0, log_path.read_text()
         finally:
@@ -356,7 +379,8 @@ def test_run_stops_the_worker_and_fails_when_the_web_server_cannot_start(embedde
                 process.kill()
                 process.wait()
     log = log_path.read_text()
-    assert "the web process exited" in log
+    assert "restarting it in 1 s" in log and "Restarted the web process" in log
+    assert "the web process exited with code 1, 2 times in a row; stopped the rest." in log
     web_pid, worker_pid = child_pids(log_path)
     assert processes_in_session(worker_pid) == []
 
