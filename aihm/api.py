@@ -1,12 +1,15 @@
 """What every API view shares: token authentication that enters the tenant, pagination,
-throttles, strict string fields, and one exception handler that answers JSON with a message
-naming the field."""
+throttles, the JSON parser, strict string fields and plain field messages, one exception handler
+that answers JSON with a message naming the field, and the OpenAPI schema of those errors."""
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.fields import get_error_detail
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -100,14 +103,86 @@ class UserThrottle(_AddressThrottle):
         return super().get_cache_key(request, view)
 
 
+# --- Parsing ---
+
+MAX_JSON_DEPTH = 32
+
+
+def _json_depth(value):
+    """How deeply arrays and objects nest in a parsed JSON value (iteratively: no recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with deep nesting refused as a 400: Python's decoder would otherwise
+    overflow its stack (RecursionError, a 500) on `[[[[...` a few thousand levels deep."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        too_deep = _("The JSON body nests arrays or objects too deeply (at most %(depth)d levels).") % {
+            "depth": MAX_JSON_DEPTH}
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(too_deep) from None
+        if _json_depth(data) > MAX_JSON_DEPTH:
+            raise exceptions.ParseError(too_deep)
+        return data
+
+
 # --- Fields ---
+
+def _json_kind(value):
+    """What a JSON value is, in words, for "must be text, not a number"."""
+    if isinstance(value, bool):
+        return _("true or false")
+    if isinstance(value, (int, float)):
+        return _("a number")
+    if isinstance(value, list):
+        return _("a list")
+    if isinstance(value, dict):
+        return _("an object")
+    return _("something else")
+
+
+# DRF's generic messages ("Not a valid string.", "Expected a dictionary of items but got type
+# "str".") replaced, for every field of every API serializer, by words a person understands.
+# Applied once at start-up (AihmConfig.ready); fields copy their class's messages when built.
+PLAIN_FIELD_MESSAGES = {
+    serializers.CharField: {"invalid": _("Must be text.")},
+    serializers.BooleanField: {"invalid": _("Must be true or false.")},
+    serializers.IntegerField: {"invalid": _("Must be a whole number.")},
+    serializers.FloatField: {"invalid": _("Must be a number.")},
+    serializers.DecimalField: {"invalid": _("Must be a number.")},
+    serializers.UUIDField: {"invalid": _("Must be an id (a UUID).")},
+    serializers.ListField: {"not_a_list": _("Must be a list.")},
+    serializers.MultipleChoiceField: {"not_a_list": _("Must be a list.")},
+    serializers.DictField: {"not_a_dict": _("Must be a JSON object.")},
+    serializers.FileField: {"invalid": _("Must be a file, sent as multipart/form-data.")},
+    serializers.Serializer: {"invalid": _("Must be a JSON object with named fields.")},
+    serializers.ListSerializer: {"not_a_list": _("Must be a list.")},
+}
+
+
+def use_plain_field_messages():
+    for field_class, messages in PLAIN_FIELD_MESSAGES.items():
+        field_class.default_error_messages = {**field_class.default_error_messages, **messages}
+
 
 class StrictCharField(serializers.CharField):
     """A string and nothing else: DRF's CharField quietly turns 12 into "12"."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
-            self.fail("invalid")
+            message = _("Must be text, not %(kind)s.") % {"kind": _json_kind(data)}
+            raise serializers.ValidationError(message, code="invalid")
         return super().to_internal_value(data)
 
 
@@ -120,32 +195,72 @@ class StrictEmailField(serializers.EmailField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({
+    "type": "object",
+    "description": "Messages per field. A nested object's field holds an object of its own, a list "
+                   "of objects holds one entry per item (`{}` for an item without error), and a list "
+                   "of values holds an object keyed by the item's position.",
+    "additionalProperties": {"oneOf": [
+        {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "object"}]}},
+        {"type": "object"},
+    ]},
+})
+class FieldErrorsField(serializers.DictField):
+    """OpenAPI: `errors`, nested as deeply as the input was."""
+
+
 class ErrorSerializer(serializers.Serializer):
     """OpenAPI: the body of every error response."""
 
-    message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
-    code = serializers.CharField(required=False)
+    message = serializers.CharField(help_text="One line for a person; names the field when one is at fault (`email: ...`).")
+    errors = FieldErrorsField(required=False)
+    code = serializers.CharField(required=False, help_text="Token errors only, e.g. `token_not_valid`.")
+    retry_after_seconds = serializers.IntegerField(required=False, help_text="429 only.")
 
     class Meta:
         ref_name = "ApiError"
 
 
+# --- OpenAPI: the errors (aihm.api_schema.AutoSchema adds them to every operation) ---
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `message` names the first field at fault, `errors` holds every field's messages.",
+    401: "Missing, invalid or expired credentials.",
+    403: "Not allowed for this role.",
+    404: "Not found (another company's object included).",
+    409: "Refused by a business rule; `message` says which.",
+    413: "The request body is larger than the server accepts.",
+    415: "The body is in a format this route does not read.",
+    429: "Too many requests; `retry_after_seconds` says when to try again.",
+    503: "A service the request needs (database, file storage, cache) is unavailable; try again later.",
+}
+
+
+def error_responses(*codes):
+    """For `@extend_schema(responses=...)`: error responses in the one error shape."""
+    return {code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in codes}
+
+
 # --- Errors ---
 
 def _first_message(detail, prefix=""):
-    """The first error as one line, prefixed with the field it belongs to (`email: ...`)."""
+    """The first error as one line, prefixed with the field it belongs to (`email: ...`,
+    `requirements.skills[0]: ...`, `preferred_times[1].weekday: ...`)."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "" if key in ("non_field_errors", "detail") else str(key)
-            path = f"{prefix}.{name}" if prefix and name else (name or prefix)
+            if isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            else:
+                name = "" if key in ("non_field_errors", "detail") else str(key)
+                path = f"{prefix}.{name}" if prefix and name else (name or prefix)
             message = _first_message(value, path)
             if message:
                 return message
         return ""
     if isinstance(detail, (list, tuple)):
-        for item in detail:
-            message = _first_message(item, prefix)
+        items_are_objects = any(isinstance(item, dict) for item in detail)
+        for index, item in enumerate(detail):
+            message = _first_message(item, f"{prefix}[{index}]" if items_are_objects and prefix else prefix)
             if message:
                 return message
         return ""
@@ -162,6 +277,10 @@ def exception_handler(exc, context):
         if exc.field:
             body["errors"] = {exc.field: [exc.message]}
         return Response(body, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        message = _("The request body is too large (the limit is %(limit)s).") % {"limit": limit}
+        return Response({"message": message}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):

@@ -9,6 +9,9 @@ class AihmConfig(AppConfig):
     def ready(self):
         post_migrate.connect(grant_runtime_role, sender=self)
         make_broker_folders()
+        from aihm.api import use_plain_field_messages
+
+        use_plain_field_messages()
 
 
 def make_broker_folders():
