@@ -11,17 +11,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditLog, Tenant, User, normalize_email
 from accounts.services import revoke_refresh_tokens
-from aihm.admin import AuditedStaffAccess, ReadOnlyCrossTenantAdmin, audit_staff_access, inside_tenant_of
+from aihm.admin import AuditedStaffAccess, CompanyFilter, ReadOnlyCrossTenantAdmin, inside_tenant_of, shown_as
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(AuditedStaffAccess, admin.ModelAdmin):
     """Companies: renamed or deactivated here, never deleted (erasing a company is a workflow)."""
 
     list_display = ["name", "is_active", "member_count", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name"]
-    readonly_fields = ["id", "created_at"]
-    fields = ["id", "name", "is_active", "created_at"]
+    identifier = shown_as("id", _("identifier"))
+    readonly_fields = ["identifier", "created_at"]
+    fields = ["identifier", "name", "is_active", "created_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("users"))
@@ -32,10 +33,6 @@ class TenantAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit_staff_access(request, "staff.changed" if change else "staff.created", obj, fields=form.changed_data)
 
 def _unused_email(form):
     """Emails are one account whatever their case: `W@x.com` is refused when `w@x.com` exists."""
@@ -90,12 +87,13 @@ class UserAdmin(AuditedStaffAccess, DjangoUserAdmin):
     list_select_related = ["tenant"]
     search_fields = ["email", "full_name", "tenant__name"]
     ordering = ["email"]
-    readonly_fields = ["last_login", "date_joined", "invited_by"]
+    inviter = shown_as("invited_by", _("invited by"))
+    readonly_fields = ["last_login", "date_joined", "inviter"]
     filter_horizontal = ["groups", "user_permissions"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["full_name", "language"]}),
-        (_("Company"), {"fields": ["tenant", "role", "invited_by"]}),
+        (_("Company"), {"fields": ["tenant", "role", "inviter"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
@@ -107,10 +105,6 @@ class UserAdmin(AuditedStaffAccess, DjangoUserAdmin):
         }),
     ]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit_staff_access(request, "staff.changed" if change else "staff.created", obj, fields=form.changed_data)
-
     def delete_view(self, request, object_id, extra_context=None):
         """A member is deleted from inside their company, so what cascades with them is seen."""
         user = self.get_object(request, unquote(object_id))
@@ -118,7 +112,6 @@ class UserAdmin(AuditedStaffAccess, DjangoUserAdmin):
             return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
-        audit_staff_access(request, "staff.deleted", obj)
         revoke_refresh_tokens(obj)
         super().delete_model(request, obj)
 
@@ -131,20 +124,19 @@ class UserAdmin(AuditedStaffAccess, DjangoUserAdmin):
         if request.method == "POST" and response.status_code == 302:
             user = self.get_object(request, unquote(id))
             if user is not None and response.url != request.get_full_path():
-                revoke_refresh_tokens(user)
-                audit_staff_access(request, "staff.password_set", user)
+                revoke_refresh_tokens(user)  # audited as a change by the base's log hook
         return response
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyCrossTenantAdmin):
     """The audit log of every company and of the platform: read-only, and reading it is audited."""
 
-    list_display = ["created_at", "action", "tenant", "actor_display", "target_type", "target_id", "ip"]
-    list_filter = ["action", "tenant", "created_at"]
+    list_display = ["created_at", "action", "company", "actor_display", "target_type", "target_id", "ip"]
+    list_filter = ["action", ("tenant", CompanyFilter), "created_at"]
     list_select_related = ["tenant", "actor"]
     search_fields = ["action", "target_id"]
     date_hierarchy = "created_at"
-    fields = ["created_at", "action", "tenant", "actor_display", "target_type", "target_id", "ip", "details"]
+    fields = ["created_at", "action", "company", "actor_display", "target_type", "target_id", "ip", "details"]
     readonly_fields = fields
 
     @admin.display(description=_("actor"))

@@ -4,13 +4,18 @@ Platform staff have no tenant, so the scoped managers and row-level security wou
 nothing. `CrossTenantAdmin` reads every tenant's rows through `bypassing_rls()` (the privileged
 alias) and records each look at them in the audit log as a platform event (tenant None), so a
 tenant's data is never opened by staff without a trace.
+
+`StaffAdminSite` is the site itself (`admin.site`): every model admin registered on it, third-party
+ones included, goes through `AuditedStaffAccess`, and the refresh-token tables are never shown.
 """
 
 from contextlib import nullcontext
 from functools import partial
 
 from django.contrib import admin
+from django.contrib.admin.utils import display_for_value
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from aihm.tenancy import PRIVILEGED_DB, TenantManager, bypassing_rls, tenant_context
 
@@ -42,8 +47,30 @@ def staff_write_alias():
     return PRIVILEGED_DB if connections[PRIVILEGED_DB].vendor == "postgresql" else DEFAULT_DB_ALIAS
 
 
+def shown_as(field_name, label, *, ordering=None):
+    """A read-only column or field showing a model field under a translated label, for fields
+    whose model gives none (a verbose name there would need a migration)."""
+
+    @admin.display(description=label, ordering=ordering or field_name)
+    def show(model_admin, obj):
+        return display_for_value(getattr(obj, field_name), model_admin.get_empty_value_display())
+
+    show.__name__ = field_name
+    return show
+
+
+class CompanyFilter(admin.RelatedFieldListFilter):
+    """The `tenant` filter, titled as staff read it: the company."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("company")
+
+
 class AuditedStaffAccess:
-    """Audits every staff look at tenant data: each changelist page and each object opened."""
+    """Audits every staff look at data and every change made through the admin: each changelist
+    page and each object opened, and each addition, change and deletion (the admin's own log
+    hooks, which every add, change, delete view and bulk delete calls)."""
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -58,6 +85,30 @@ class AuditedStaffAccess:
             if obj is not None:
                 audit_staff_access(request, "staff.viewed", obj)
         return response
+
+    def log_addition(self, request, obj, message):
+        audit_staff_access(request, "staff.created", obj)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        audit_staff_access(request, "staff.changed", obj, fields=_changed_fields(message))
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            audit_staff_access(request, "staff.deleted", obj)
+        return super().log_deletions(request, queryset)
+
+
+def _changed_fields(message):
+    """The labels of the fields a change touched, from the admin's change message; the names of
+    related objects that the message also holds stay out of the audit log."""
+    fields = []
+    for entry in message if isinstance(message, list) else []:
+        changed = entry.get("changed", {})
+        if "object" not in changed:  # the object itself, not one of its inlines
+            fields.extend(changed.get("fields", []))
+    return fields
 
 
 class CrossTenantAdmin(AuditedStaffAccess, admin.ModelAdmin):
@@ -118,13 +169,13 @@ class CrossTenantAdmin(AuditedStaffAccess, admin.ModelAdmin):
         with context:
             return super().get_deleted_objects(objs, request)
 
+    company = shown_as("tenant", _("company"), ordering="tenant__name")
+
     def save_model(self, request, obj, form, change):
         with inside_tenant_of(obj):
             obj.save(using=staff_write_alias())
-        audit_staff_access(request, "staff.changed" if change else "staff.created", obj)
 
     def delete_model(self, request, obj):
-        audit_staff_access(request, "staff.deleted", obj)
         with inside_tenant_of(obj):
             obj.delete(using=staff_write_alias())
 
@@ -134,10 +185,53 @@ class CrossTenantAdmin(AuditedStaffAccess, admin.ModelAdmin):
 
 
 class ReadOnlyCrossTenantAdmin(CrossTenantAdmin):
-    """Tenant data that staff may look at, audited, but never change (the audit log itself)."""
+    """Tenant data that staff may look at, audited, but never change (the audit log itself).
+
+    Every field is shown read-only; `labelled_fields` maps a model field without a translated label
+    to the `shown_as()` attribute that shows it instead.
+    """
+
+    labelled_fields = {"tenant": "company"}
+
+    def get_fields(self, request, obj=None):
+        return [self.labelled_fields.get(name, name) for name in super().get_fields(request, obj)]
 
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class StaffAdminSite(admin.AdminSite):
+    """The staff admin (`admin.site`, through `aihm.apps.StaffAdminConfig`).
+
+    Every model admin registered here goes through `AuditedStaffAccess`, third-party ones (groups,
+    periodic tasks) included, so no look at data escapes the audit log. Outstanding and
+    blacklisted refresh tokens are never registered: a refresh token is a credential, and a
+    staff member who reads one can act as its user through the API.
+    """
+
+    site_header = _("AIHM staff")
+    site_title = _("AIHM staff")
+    index_title = _("Platform administration")
+    never_shown = {"token_blacklist.outstandingtoken", "token_blacklist.blacklistedtoken"}
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        models_ = [model_or_iterable] if isinstance(model_or_iterable, models.base.ModelBase) else list(model_or_iterable)
+        models_ = [model for model in models_ if model._meta.label_lower not in self.never_shown]
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, AuditedStaffAccess):
+            admin_class = type(f"Audited{admin_class.__name__}", (AuditedStaffAccess, admin_class), {"__module__": admin_class.__module__})
+        super().register(models_, admin_class, **options)
+
+    def login(self, request, extra_context=None):
+        """Limited per client address like the dashboard's sign-in (password spraying)."""
+        from django.conf import settings
+
+        from accounts.ratelimit import over_limit
+        from accounts.views import too_many_requests
+
+        if request.method == "POST" and over_limit(request, scope="staff-login", rate=settings.AUTH_PAGE_RATE):
+            return too_many_requests(request)
+        return super().login(request, extra_context)

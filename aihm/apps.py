@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
@@ -42,3 +43,11 @@ def grant_runtime_role(using, **kwargs):
     with connection.cursor() as cursor:
         for statement in runtime_role_grants_sql(role, append_only):
             cursor.execute(statement)
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the staff site (aihm.admin.StaffAdminSite) as `admin.site`;
+    named in INSTALLED_APPS instead of django.contrib.admin."""
+
+    default = False  # not the aihm app's own config
+    default_site = "aihm.admin.StaffAdminSite"
