@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from accounts.models import normalize_email
@@ -438,38 +439,108 @@ CSV_COLUMNS = {
 }
 
 
-def _read_csv_rows(upload):
-    if not getattr(upload, "size", 0):
-        raise Invalid(_("The CSV file is empty."), field="file")
-    from django.conf import settings
+CSV_DELIMITERS = (";", ",", "\t")
+# Only the notes may hold a line break; one in another column means a quote was left open.
+MULTILINE_FIELDS = {"notes"}
 
-    if upload.size > settings.CSV_MAX_BYTES:
-        raise Invalid(_("The CSV file is too large."), field="file")
-    text = cv_files.decode_text(upload.read())
-    if text is None or "\x00" in text:
-        raise Invalid(_("This is not a CSV file."), field="file")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, None)
-    if not header:
-        raise Invalid(_("The CSV file has no header row."), field="file")
+
+def _column_positions(header):
     positions = {}
     for index, name in enumerate(header):
         key = name.strip().lower()
         for field, aliases in CSV_COLUMNS.items():
             if key in aliases and field not in positions:
                 positions[field] = index
+    return positions
+
+
+def _read_header(first_line):
+    """The header's delimiter, cells and known columns. The delimiter is the one that makes the
+    first line name the most known columns, so that no later line can change the guess."""
+    best = None
+    for delimiter in CSV_DELIMITERS:
+        try:
+            cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            raise Invalid(_("The first line of the CSV file cannot be read as a header row."), field="file") from None
+        positions = _column_positions(cells)
+        if best is None or (len(positions), len(cells)) > (len(best[2]), len(best[1])):
+            best = (delimiter, cells, positions)
+    return best
+
+
+def _csv_records(lines, delimiter, positions):
+    """(line number, cells, problem) for each record after the header. A line that cannot be read
+    is reported with its reason and reading resumes on the next line, so a malformed line costs
+    that line only. A cell past csv's field limit refuses the whole file: what follows is unreadable."""
+    single_line = [i for field, i in positions.items() if field not in MULTILINE_FIELDS]
+    index = 1
+    while index < len(lines):
+        reader = csv.reader((lines[i] for i in range(index, len(lines))), delimiter=delimiter)
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise Invalid(
+                    _("Line %(line)d has a cell longer than %(size)s, so nothing was imported. A quote opened "
+                      "and never closed does this: check that line.")
+                    % {"line": index + 1, "size": filesizeformat(csv.field_size_limit())},
+                    field="file",
+                ) from None
+            yield index + 1, None, _("This line cannot be read as CSV: check its quotes.")
+            index += 1
+            continue
+        spans = max(reader.line_num, 1)
+        if spans > 1 and any(i < len(cells) and ("\n" in cells[i] or "\r" in cells[i]) for i in single_line):
+            yield index + 1, None, _("A quote opened on this line is never closed; the lines after it were read on their own.")
+            index += 1
+            continue
+        yield index + 1, cells, None
+        index += spans
+
+
+def _extra_cells_problem(cells, header, delimiter):
+    if any(cell.strip() for cell in cells[len(header):]):
+        return _(
+            "This line has %(found)d cells where the header row has %(expected)d: a value probably holds "
+            "the separator « %(separator)s » without quotes around it."
+        ) % {"found": len(cells), "expected": len(header), "separator": _("tab") if delimiter == "\t" else delimiter}
+    return None
+
+
+def _read_csv_rows(upload):
+    """[(line, {field: value} or None, problem)] from an uploaded CSV; Invalid(field="file") when the
+    file as a whole cannot be read."""
+    from django.conf import settings
+
+    if not getattr(upload, "size", 0):
+        raise Invalid(_("The CSV file is empty."), field="file")
+    if upload.size > settings.CSV_MAX_BYTES:
+        raise Invalid(_("The CSV file is too large."), field="file")
+    text = cv_files.decode_text(upload.read())
+    if text is None or "\x00" in text:
+        raise Invalid(_("This is not a CSV file."), field="file")
+    lines = list(io.StringIO(text, newline=""))
+    if not lines or not lines[0].strip():
+        raise Invalid(_("The CSV file has no header row."), field="file")
+    delimiter, header, positions = _read_header(lines[0])
     missing = [f for f in ("full_name", "phone") if f not in positions]
     if missing:
-        raise Invalid(_("The CSV file needs the columns: %(columns)s.") % {"columns": ", ".join(missing)}, field="file")
+        found = ", ".join(f"« {cell.strip()} »" for cell in header if cell.strip()) or "—"
+        raise Invalid(
+            _("The CSV file needs the columns: %(columns)s. Its first line names: %(found)s.")
+            % {"columns": ", ".join(missing), "found": found},
+            field="file",
+        )
     rows = []
-    for line_number, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
+    for line, cells, problem in _csv_records(lines, delimiter, positions):
+        if cells is not None and not any(cell.strip() for cell in cells):
             continue
-        rows.append((line_number, {field: (row[i].strip() if i < len(row) else "") for field, i in positions.items()}))
+        problem = problem or _extra_cells_problem(cells, header, delimiter)
+        values = None if problem else {field: (cells[i].strip() if i < len(cells) else "") for field, i in positions.items()}
+        rows.append((line, values, problem))
         if len(rows) > MAX_CSV_ROWS:
             raise Invalid(_("At most %(n)d rows per import.") % {"n": MAX_CSV_ROWS}, field="file")
     return rows
@@ -484,9 +555,11 @@ def import_candidates_csv(*, by, position, upload):
     if position.status in (PositionStatus.CLOSED, PositionStatus.ARCHIVED):
         raise Conflict(_("This position is closed: reopen it to add candidates."))
     report, accepted, seen = [], [], {}
-    for line, row in _read_csv_rows(upload):
-        entry = {"line": line, "full_name": row.get("full_name", "")}
+    for line, row, problem in _read_csv_rows(upload):
+        entry = {"line": line, "full_name": (row or {}).get("full_name", "")}
         try:
+            if problem:
+                raise Invalid(problem)
             cleaned = _candidate_values(row)
             keys = [k for k in (cleaned.get("email"), cleaned["phone"]) if k]
             earlier = next((seen[k] for k in keys if k in seen), None)
