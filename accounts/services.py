@@ -16,6 +16,7 @@ from accounts.models import AuditLog, Role, Tenant, User, normalize_email
 from accounts.tokens import invitation_token_matches, make_invitation_token, read_invitation_token
 from aihm.errors import Conflict, Invalid, NotAllowed
 from aihm.tenancy import current_tenant_id, tenant_context
+from aihm.text import clean_display_text
 
 
 def client_ip(request):
@@ -76,7 +77,7 @@ def _ensure_email_free(email, field="email"):
 def register_company(*, company_name, full_name, email, password, language="fr", request=None):
     """A company signs up: its tenant and its first admin, in one transaction."""
     email = normalize_email(email)
-    company_name, full_name = (company_name or "").strip(), (full_name or "").strip()
+    company_name, full_name = clean_display_text(company_name, "company_name"), clean_display_text(full_name, "full_name")
     if not company_name:
         raise Invalid(_("The company name is required."), field="company_name")
     if not full_name:
@@ -117,7 +118,7 @@ def invite_user(*, by, email, full_name, role=Role.RECRUITER, request=None):
     """Create an inactive member and email them a one-time link to choose their password."""
     _ensure_admin(by)
     email = normalize_email(email)
-    full_name = (full_name or "").strip()
+    full_name = clean_display_text(full_name, "full_name")
     if not full_name:
         raise Invalid(_("The full name is required."), field="full_name")
     if role not in Role.values:
@@ -243,7 +244,7 @@ def remove_user(*, by, user, request=None):
 def update_profile(*, user, full_name=None, language=None, email=None, request=None):
     changed = []
     if full_name is not None:
-        full_name = full_name.strip()
+        full_name = clean_display_text(full_name, "full_name")
         if not full_name:
             raise Invalid(_("The full name is required."), field="full_name")
         user.full_name = full_name

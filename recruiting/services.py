@@ -16,6 +16,7 @@ from accounts.models import normalize_email
 from accounts.services import audit
 from aihm.errors import Conflict, Invalid, NotAllowed
 from aihm.tenancy import tenant_context
+from aihm.text import clean_display_text
 from recruiting import cv as cv_files
 from recruiting.erasure import run_erasers
 from recruiting.models import (
@@ -81,7 +82,7 @@ def clean_position_values(values):
         if field in ("skills", "must_haves", "nice_to_haves"):
             value = _clean_list(value, field)
         elif field == "title":
-            value = (value or "").strip()
+            value = clean_display_text(value, "title")
             if not value:
                 raise Invalid(_("The title is required."), field="title")
         elif field == "contract_type" and value not in ContractType.values:
@@ -140,7 +141,7 @@ def delete_position(*, by, position):
 def _question_values(values, partial=False):
     cleaned = {}
     if "text" in values or not partial:
-        text = " ".join((values.get("text") or "").split())
+        text = clean_display_text(values.get("text"), "text")
         if not text:
             raise Invalid(_("The question is required."), field="text")
         if len(text) > 500:
@@ -298,7 +299,7 @@ def find_duplicates(*, email, phone, exclude=None):
 def _candidate_values(values, position_language=None):
     cleaned = {}
     if "full_name" in values:
-        full_name = " ".join((values["full_name"] or "").split())
+        full_name = clean_display_text(values["full_name"], "full_name")
         if not full_name:
             raise Invalid(_("The full name is required."), field="full_name")
         if len(full_name) > 200:
