@@ -25,6 +25,7 @@ commit): its code, migrations, Dockerfile and compose files; this script and its
 
 import argparse
 import json
+import math
 import os
 import re
 import secrets
@@ -535,9 +536,10 @@ def generate(spec):
 
 
 def percentile(sorted_values, rank):
+    """Nearest rank: the smallest value with at least `rank` % of the values at or below it."""
     if not sorted_values:
         return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, max(0, round(rank / 100 * len(sorted_values) + 0.5) - 1))]
+    return sorted_values[max(0, math.ceil(rank / 100 * len(sorted_values)) - 1)]
 
 
 # --- Report ---------------------------------------------------------------------------------
@@ -653,6 +655,47 @@ def parse_options(argv):
     return options
 
 
+def seed_and_sign_in(app_dir, env, work, scale):
+    """Seed the data set, then sign in and count queries in process: (ids, routes, queries)."""
+    seed_file, spec_file, probe_file = work / "seed.json", work / "spec.json", work / "probe.json"
+    took = run_in_app(app_dir, env, [str(BENCH_DIR / "load_app.py"), "seed", "--scale", str(scale), "--out", str(seed_file)], "seed")
+    ids = json.loads(seed_file.read_text())
+    log(f"  seeded {ids['companies']} companies, {ids['positions']} positions, {ids['candidates']} candidates "
+        f"({ids['big_position_candidates']} in the listed position) in {took:.1f} s")
+    routes = [{"name": name, "path": path.format(**ids), "auth": auth, "twin": twin} for name, path, auth, twin in ROUTES]
+    spec_file.write_text(json.dumps({"host": HOST, "user_email": ids["user_email"], "password": ids["password"], "routes": routes}))
+    run_in_app(app_dir, env, [str(BENCH_DIR / "load_app.py"), "probe", "--spec", str(spec_file), "--out", str(probe_file)], "probe")
+    probe = json.loads(probe_file.read_text())
+    for route in routes:
+        answer = probe["routes"][route["name"]]
+        if answer["status"] != 200:
+            raise BenchError(f"{route['name']}: {route['path']} answered {answer['status']} in process")
+        # As behind the TLS proxy of production; the bearer token or the session cookie signs in.
+        route["headers"] = {"X-Forwarded-Proto": "https"}
+        if route["auth"] == "bearer":
+            route["headers"]["Authorization"] = f"Bearer {probe['access']}"
+        else:
+            route["headers"]["Cookie"] = probe["cookie"]
+    return ids, routes, {name: answer["queries"] for name, answer in probe["routes"].items()}
+
+
+def load_rounds(port, routes, load, options):
+    """Warm every route up, then `rounds` passes over the routes, each checked before and after."""
+    for route in routes:
+        check_route(port, route)
+        if options.warmup:
+            load(port, route, options.warmup, options.connections, options.threads)
+    results = {route["name"]: [] for route in routes}
+    for round_number in range(1, options.rounds + 1):
+        for route in routes:
+            run = load(port, route, options.duration, options.connections, options.threads)
+            check_route(port, route)
+            results[route["name"]].append(run)
+            log(f"  round {round_number}/{options.rounds}  {route['name']:<22} {run['rps']:8.1f} req/s  "
+                f"p50 {run['p50']:7.1f} ms  p99 {run['p99']:7.1f} ms  errors {run['errors']}")
+    return results
+
+
 def main(argv):
     options = parse_options(argv)
     generator = options.generator
@@ -661,15 +704,16 @@ def main(argv):
     elif generator == "wrk" and not shutil.which("wrk"):
         raise BenchError("wrk is not installed (apt-get install wrk), or use --generator python")
     load = run_wrk if generator == "wrk" else run_python_generator
+    signal.signal(signal.SIGTERM, interrupted)  # cleans up as Ctrl-C does
 
-    # SIGTERM cleans up as Ctrl-C does.
-    signal.signal(signal.SIGTERM, interrupted)
     app_dir = options.app_dir
     work = Path(tempfile.mkdtemp(prefix="aihm-load-"))
     port = options.port or free_port()
     extra = dict(item.split("=", 1) for item in options.server_env)
     env = server_environment(app_dir, db_name=options.db_name, redis_url=options.redis_url, var_dir=work / "var",
                              port=port, extra=extra)
+    command = server_command(app_dir, port)
+    tuning = " ".join(f"{key}={env[key]}" for key in sorted(env) if key.startswith(("WEB_", "GUNICORN", "DATABASE_CONN", "DATABASE_POOL")))
     server = memory = None
     created = False
     redis = redis_client(options.redis_url)
@@ -684,62 +728,28 @@ def main(argv):
         create_database(app_dir, options.db_name)
         created = True
         prepare_app(app_dir, env)
-        seed_file = work / "seed.json"
-        took = run_in_app(app_dir, env, [str(BENCH_DIR / "load_app.py"), "seed", "--scale", str(options.scale), "--out", str(seed_file)], "seed")
-        ids = json.loads(seed_file.read_text())
-        log(f"  seeded {ids['companies']} companies, {ids['positions']} positions, {ids['candidates']} candidates "
-            f"({ids['big_position_candidates']} in the listed position) in {took:.1f} s")
+        ids, routes, queries = seed_and_sign_in(app_dir, env, work, options.scale)
 
-        routes = [{"name": name, "path": path.format(**ids), "auth": auth, "twin": twin} for name, path, auth, twin in ROUTES]
-        spec_file, probe_file = work / "spec.json", work / "probe.json"
-        spec_file.write_text(json.dumps({"host": HOST, "user_email": ids["user_email"], "password": ids["password"], "routes": routes}))
-        run_in_app(app_dir, env, [str(BENCH_DIR / "load_app.py"), "probe", "--spec", str(spec_file), "--out", str(probe_file)], "probe")
-        probe = json.loads(probe_file.read_text())
-        for route in routes:
-            route["headers"] = {"X-Forwarded-Proto": "https"}
-            if route["auth"] == "bearer":
-                route["headers"]["Authorization"] = f"Bearer {probe['access']}"
-            else:
-                route["headers"]["Cookie"] = probe["cookie"]
-        queries = {name: answer["queries"] for name, answer in probe["routes"].items()}
-        for name, answer in probe["routes"].items():
-            if answer["status"] != 200:
-                raise BenchError(f"{name} answered {answer['status']} in process")
-
-        command = server_command(app_dir, port)
-        log(f"Server: {shlex.join(command)}")
-        tuning = {key: env[key] for key in sorted(env) if key.startswith(("WEB_CONCURRENCY", "GUNICORN", "DATABASE_CONN", "DATABASE_POOL"))}
-        log(f"  with {' '.join(f'{k}={v}' for k, v in tuning.items()) or 'gunicorn defaults'}; log: {work / 'server.log'}")
+        log(f"Server: {shlex.join(command)}" + (f" with {tuning}" if tuning else ""))
         server = Server(app_dir, env, command, port, work / "server.log")
         memory = MemorySampler(server.process.pid)
         memory.start()
         server.wait_ready()
-        for route in routes:
-            check_route(port, route)
-            if options.warmup:
-                load(port, route, options.warmup, options.connections, options.threads)
         log(f"Load: {generator}, {options.connections} connections, {options.threads} threads, "
-            f"{options.duration:g} s per route, {options.rounds} round(s), after {options.warmup:g} s of warm-up per route")
-
-        results = {route["name"]: [] for route in routes}
-        for round_number in range(1, options.rounds + 1):
-            for route in routes:
-                run = load(port, route, options.duration, options.connections, options.threads)
-                check_route(port, route)
-                results[route["name"]].append(run)
-                log(f"  round {round_number}/{options.rounds}  {route['name']:<22} {run['rps']:8.1f} req/s  "
-                    f"p50 {run['p50']:7.1f} ms  p99 {run['p99']:7.1f} ms  errors {run['errors']}")
+            f"{options.duration} s per route, {options.rounds} round(s), after {options.warmup} s of warm-up per route")
+        results = load_rounds(port, routes, load, options)
         memory.stop()
 
         rows = summarise(routes, results, queries)
+        gunicorn = command[next((i for i, word in enumerate(command) if "gunicorn" in word), 0):]
         header = [
             f"Checkout: {checkout_description(app_dir)}",
             f"Machine: {machine_description()}",
             f"Data: {ids['companies']} companies, {ids['positions']} positions, {ids['candidates']} candidates, "
             f"{ids['big_position_candidates']} in the listed position; page size 20 on the API",
-            f"Load: {generator}, {options.connections} connections, {options.threads} threads, {options.duration:g} s x "
-            f"{options.rounds} rounds per route; server: {shlex.join(command[command.index('gunicorn') if 'gunicorn' in command else 0:])}"
-            + (f" with {' '.join(f'{k}={v}' for k, v in tuning.items())}" if tuning else ""),
+            f"Load: {generator}, {options.connections} connections, {options.threads} threads, "
+            f"{options.duration} s x {options.rounds} rounds per route, interleaved",
+            f"Server: {shlex.join(gunicorn)}" + (f" with {tuning}" if tuning else ""),
         ]
         print_report(rows, header, memory)
         if options.json:
@@ -751,15 +761,24 @@ def main(argv):
             memory.stop()
         if server is not None:
             server.stop()
-        try:
-            redis.flushdb()
-        except Exception:
-            pass
-        if created and not options.keep_db:
-            drop_database(options.db_name)
-        elif created:
-            log(f"Kept the database {options.db_name}.")
+        clean_up(redis, options, created)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def clean_up(redis, options, created):
+    try:
+        redis.flushdb()
+    except Exception as error:
+        log(f"could not empty the Redis database {options.redis_url}: {error}")
+    if not created:
+        return
+    if options.keep_db:
+        log(f"Kept the database {options.db_name}.")
+        return
+    try:
+        drop_database(options.db_name)
+    except subprocess.CalledProcessError as error:
+        log(f"could not drop the database {options.db_name}: {error.stderr.strip()}")
 
 
 if __name__ == "__main__":
