@@ -17,7 +17,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from aihm.errors import DomainError
+from aihm.errors import DomainError, outage_for
 
 _STASH = "_aihm_bearer"
 
@@ -277,6 +277,10 @@ def exception_handler(exc, context):
         if exc.field:
             body["errors"] = {exc.field: [exc.message]}
         return Response(body, status=exc.status_code)
+    outage = outage_for(exc)
+    if outage is not None:  # the database or file storage is away: a 503 to try again, not a 500
+        return Response({"message": str(outage.message), "code": outage.code}, status=outage.status_code,
+                        headers={"Retry-After": str(outage.retry_after_seconds)})
     if isinstance(exc, RequestDataTooBig):
         limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         message = _("The request body is too large (the limit is %(limit)s).") % {"limit": limit}

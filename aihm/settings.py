@@ -171,7 +171,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, broker, files, email ---
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # While Redis is unreachable the cache (throttle and rate-limit counters) counts in each
+    # process's memory instead of failing requests: aihm/cache.py.
+    CACHES = {"default": {
+        "BACKEND": "aihm.cache.FallbackRedisCache", "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -188,6 +193,9 @@ if not REDIS_URL:
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# A request that queues work after its commit waits at most a few seconds for a broker that is
+# away; the work is then left to the database sweepers (aihm.tasks.TenantTask.delay_on_commit).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -214,7 +222,7 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 if S3_BUCKET:
     _files = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "aihm.storage.MediaS3Storage",  # django-storages' S3; a refused write is a 503
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             # S3_ENDPOINT: the earlier implementation's name.
@@ -229,7 +237,7 @@ if S3_BUCKET:
         },
     }
 else:
-    _files = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(MEDIA_ROOT)}}
+    _files = {"BACKEND": "aihm.storage.LocalMediaStorage", "OPTIONS": {"location": str(MEDIA_ROOT)}}
 STORAGES = {
     "default": _files,
     "staticfiles": {

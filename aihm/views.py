@@ -1,9 +1,12 @@
-from django.http import JsonResponse
+import sys
+
+from django.http import HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.views import member_required
+from aihm.errors import outage_for
 from aihm.health import run_checks
 from recruiting.views import start_page_context
 
@@ -36,9 +39,26 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """Django's handler500, called while the exception is being handled: an outage (the database
+    or file storage away) answers 503 with what happened, anything else a plain 500."""
+    outage = outage_for(sys.exc_info()[1])
+    if outage is not None:
+        return service_unavailable(request, outage)
     if _wants_json(request):
         return JsonResponse({"message": "Server error."}, status=500)
     from django.template.loader import render_to_string
     from django.http import HttpResponseServerError
 
     return HttpResponseServerError(render_to_string("500.html"))
+
+
+def service_unavailable(request, outage):
+    """503: JSON on the API, a page elsewhere; drawn without the database, which may be the one away."""
+    from django.template.loader import render_to_string
+
+    if _wants_json(request):
+        response = JsonResponse({"message": str(outage.message), "code": outage.code}, status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": outage.message}), status=503)
+    response["Retry-After"] = str(outage.retry_after_seconds)
+    return response
