@@ -592,7 +592,8 @@ def print_report(rows, header, memory):
         log(f"| {row['route']} | {spread(row['rps'])} | {spread(row['p50'], 1)} | {spread(row['p99'], 1)} | "
             f"{row['queries']} | {row['errors']} | {row['target']} | {'yes' if row['met'] else 'NO'} |")
     log("")
-    log("req/s, p50, p99: median of the rounds (min-max); queries: per request, every database alias, warm.")
+    log("req/s, p50, p99: median of the rounds (min-max); queries: per request, every database alias, warm;")
+    log("met: the median rate reaches the target, the median p99 is under the limit, and no request failed.")
     log(f"Server memory, peak over the run: {memory.peak_rss / 1024:.0f} MiB resident (sum of {memory.processes} "
         f"gunicorn processes), {memory.peak_pss / 1024:.0f} MiB proportional (shared pages counted once).")
 
@@ -606,7 +607,7 @@ def machine_description():
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} CPUs ({cpu}), load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    return f"{os.cpu_count()} CPUs ({cpu})"
 
 
 def checkout_description(app_dir):
@@ -663,7 +664,8 @@ def seed_and_sign_in(app_dir, env, work, scale):
     log(f"  seeded {ids['companies']} companies, {ids['positions']} positions, {ids['candidates']} candidates "
         f"({ids['big_position_candidates']} in the listed position) in {took:.1f} s")
     routes = [{"name": name, "path": path.format(**ids), "auth": auth, "twin": twin} for name, path, auth, twin in ROUTES]
-    spec_file.write_text(json.dumps({"host": HOST, "user_email": ids["user_email"], "password": ids["password"], "routes": routes}))
+    spec_file.write_text(json.dumps({"host": HOST, "tenant_id": ids["tenant_id"], "user_email": ids["user_email"],
+                                     "password": ids["password"], "routes": routes}))
     run_in_app(app_dir, env, [str(BENCH_DIR / "load_app.py"), "probe", "--spec", str(spec_file), "--out", str(probe_file)], "probe")
     probe = json.loads(probe_file.read_text())
     for route in routes:
@@ -707,6 +709,9 @@ def main(argv):
     signal.signal(signal.SIGTERM, interrupted)  # cleans up as Ctrl-C does
 
     app_dir = options.app_dir
+    busy = os.getloadavg()[0]
+    if busy > 0.5:
+        log(f"Warning: the load average is {busy:.2f} before the run; the numbers will be noisy on a busy machine.")
     work = Path(tempfile.mkdtemp(prefix="aihm-load-"))
     port = options.port or free_port()
     extra = dict(item.split("=", 1) for item in options.server_env)
@@ -744,7 +749,7 @@ def main(argv):
         gunicorn = command[next((i for i, word in enumerate(command) if "gunicorn" in word), 0):]
         header = [
             f"Checkout: {checkout_description(app_dir)}",
-            f"Machine: {machine_description()}",
+            f"Machine: {machine_description()}, load average {busy:.2f} before the run",
             f"Data: {ids['companies']} companies, {ids['positions']} positions, {ids['candidates']} candidates, "
             f"{ids['big_position_candidates']} in the listed position; page size 20 on the API",
             f"Load: {generator}, {options.connections} connections, {options.threads} threads, "

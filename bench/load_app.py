@@ -195,6 +195,8 @@ def probe(spec):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from aihm.tenancy import tenant_context
+
     host = spec["host"]
     api = Client(HTTP_HOST=host)
     answer = api.post("/api/v1/auth/login", {"email": spec["user_email"], "password": spec["password"]},
@@ -203,10 +205,13 @@ def probe(spec):
         raise SystemExit(f"API sign-in failed: {answer.status_code} {answer.content[:300]!r}")
     access = answer.json()["access"]
 
-    user = get_user_model()._default_manager.db_manager("privileged").get(email=spec["user_email"])
+    # Inside the company's context: the users table may be tenant-scoped, and signing in saves
+    # the user's last login.
     backend = next(b for b in settings.AUTHENTICATION_BACKENDS if "axes" not in b)
     pages = Client(HTTP_HOST=host)
-    pages.force_login(user, backend=backend)
+    with tenant_context(spec["tenant_id"]):
+        user = get_user_model()._default_manager.get(email=spec["user_email"])
+        pages.force_login(user, backend=backend)
     cookie_name = settings.SESSION_COOKIE_NAME
     cookies = {cookie_name: pages.cookies[cookie_name].value}
 

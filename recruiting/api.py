@@ -597,17 +597,32 @@ class PositionCandidatesView(generics.ListCreateAPIView):
         return Response(CandidateDetailSerializer(candidate, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
+class CSVExportQuerySerializer(serializers.Serializer):
+    delimiter = serializers.ChoiceField(
+        choices=sorted(services.EXPORT_DELIMITERS), required=False,
+        help_text="`semicolon` (what Excel in French reads) or `comma`; by default semicolon for users whose language is French",
+    )
+
+
 class CandidateExportView(APIView):
     permission_classes = [IsTenantMember, CanWrite]
     content_negotiation_class = JSONErrorsNegotiation
 
     @extend_schema(
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="UTF-8 with BOM; formula-like cells neutralised")},
+        parameters=[CSVExportQuerySerializer],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="UTF-8 with BOM; column names and statuses in the user's language; formula-like cells neutralised",
+            ),
+            400: ERROR_RESPONSE,
+        },
         summary="The position's candidates as CSV (admins and recruiters; audited)",
     )
     def get(self, request, pk):
         position = _position_or_404(pk)
-        lines = services.export_candidates_csv(by=request.user, position=position)
+        delimiter = _valid(CSVExportQuerySerializer, request.query_params).get("delimiter")
+        lines = services.export_candidates_csv(by=request.user, position=position, delimiter=delimiter)
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         filename = f"candidates-{slugify(position.title) or position.pk}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -189,3 +189,14 @@ class CandidateFilterForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[(status.value, status.label) for status in DECISIONS])
+
+
+class CSVExportForm(forms.Form):
+    delimiter = forms.ChoiceField(
+        label=_("Separator"),
+        choices=[
+            ("semicolon", _("Semicolon (;): Excel in French")),
+            ("comma", _("Comma (,): Excel in English, Google Sheets, Numbers")),
+        ],
+        help_text=_("Excel splits the columns on the separator of your computer's language."),
+    )

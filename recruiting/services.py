@@ -8,7 +8,8 @@ from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ from recruiting.models import (
     CandidateSource,
     ContractType,
     InterviewLanguage,
+    PipelineStatus,
     Position,
     PositionStatus,
     Question,
@@ -590,6 +592,9 @@ def import_candidates_csv(*, by, position, upload):
 
 
 EXPORT_COLUMNS = ("full_name", "email", "phone", "timezone", "status", "cv_score", "scoring_status", "source", "created_at")
+EXPORT_LABELS = {"status": PipelineStatus, "scoring_status": ScoringStatus, "source": CandidateSource}
+# Excel reads the list separator of the system's language: a semicolon in French, a comma in English.
+EXPORT_DELIMITERS = {"semicolon": ";", "comma": ","}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -604,19 +609,39 @@ class _Echo:
         return value
 
 
-def export_candidates_csv(*, by, position):
-    """Rows of a position's candidates as CSV lines (UTF-8 with BOM for Excel), streamed."""
+def default_export_delimiter(user):
+    """The separator Excel expects for this user: semicolon in French, comma otherwise."""
+    return "semicolon" if user.language == "fr" else "comma"
+
+
+def _export_cell(field, value):
+    if field in EXPORT_LABELS:
+        return str(dict(EXPORT_LABELS[field].choices).get(value, value))
+    if field == "created_at":
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return value
+
+
+def export_candidates_csv(*, by, position, delimiter=None):
+    """Rows of a position's candidates as CSV lines for Excel, streamed: UTF-8 with a BOM, column
+    names and statuses in the user's language, cells that a spreadsheet would run neutralised.
+    `delimiter` is "semicolon" or "comma"; by default the one the user's Excel expects."""
     if not by.can_write:
         raise NotAllowed(_("Your role cannot export candidates."))
-    audit(by, "candidates.exported", position)
-    writer = csv.writer(_Echo())
+    delimiter = delimiter or default_export_delimiter(by)
+    if delimiter not in EXPORT_DELIMITERS:
+        raise Invalid(_("The separator is semicolon or comma."), field="delimiter")
+    language = by.language
+    audit(by, "candidates.exported", position, delimiter=delimiter)
+    writer = csv.writer(_Echo(), delimiter=EXPORT_DELIMITERS[delimiter])
 
     def lines():
         # Streamed after the view has returned, so outside the request's tenant context.
-        with tenant_context(position.tenant_id):
-            yield "\ufeff" + writer.writerow(EXPORT_COLUMNS)
+        with tenant_context(position.tenant_id), translation.override(language):
+            header = [capfirst(Candidate._meta.get_field(field).verbose_name) for field in EXPORT_COLUMNS]
+            yield "\ufeff" + writer.writerow(header)
             rows = Candidate.objects.filter(position=position).order_by("created_at").values_list(*EXPORT_COLUMNS)
             for row in rows.iterator(chunk_size=500):
-                yield writer.writerow([neutralise_cell(v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
+                yield writer.writerow([neutralise_cell(_export_cell(field, value)) for field, value in zip(EXPORT_COLUMNS, row)])
 
     return lines()

@@ -579,10 +579,15 @@ def position_import(request, pk):
 @writer_required
 @require_GET
 def position_export(request, pk):
-    """The position's candidates as CSV for Excel (BOM, formulas neutralised), streamed."""
+    """The position's candidates as CSV for Excel (BOM, formulas neutralised), streamed; without a
+    chosen separator, the page that offers the choice (the user's usual one preselected)."""
     position = get_object_or_404(Position, pk=pk)
+    form = forms.CSVExportForm(request.GET if "delimiter" in request.GET else None,
+                               initial={"delimiter": services.default_export_delimiter(request.user)})
+    if not form.is_valid():
+        return TemplateResponse(request, "recruiting/export.html", {"form": form, "position": position})
     try:
-        lines = services.export_candidates_csv(by=request.user, position=position)
+        lines = services.export_candidates_csv(by=request.user, position=position, delimiter=form.cleaned_data["delimiter"])
     except NotAllowed as error:
         raise PermissionDenied(error.message) from error
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")

@@ -702,14 +702,14 @@ def test_csv_export_has_a_bom_and_neutralises_formulas(recruiter_a, tenant_a, po
         factories.CandidateFactory(position=position, full_name="@SUM(1+1)", email="c@example.test")
         factories.CandidateFactory(position=position, full_name="-2+3", email="d@example.test")
         factories.CandidateFactory(position=position, full_name="Plain Name", email="e@example.test")
-    response = client_for(recruiter_a).get(f"{V1}/positions/{position.pk}/candidates/export", HTTP_ACCEPT="text/csv")
+    response = client_for(recruiter_a).get(f"{V1}/positions/{position.pk}/candidates/export", {"delimiter": "comma"}, HTTP_ACCEPT="text/csv")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="candidates-python-developer.csv"'
     content = b"".join(response.streaming_content).decode("utf-8")
     assert content.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
-    assert rows[0][:3] == ["full_name", "email", "phone"]
+    assert rows[0][:3] == ["Nom complet", "E-mail", "Téléphone"]  # the user's language: French
     names = [row[0] for row in rows[1:]]
     assert names == ["'=HYPERLINK(\"http://evil\")", "'+cmd|' /C calc'!A0", "'@SUM(1+1)", "'-2+3", "Plain Name"]
     assert audited(tenant_a, action="candidates.exported", target_id=str(position.pk))

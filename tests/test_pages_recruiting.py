@@ -707,7 +707,7 @@ def test_csv_export_has_a_bom_neutralises_formulas_and_is_named_after_the_positi
         factories.CandidateFactory(position=position, full_name="=HYPERLINK(\"http://evil\")", notes="")
         factories.CandidateFactory(position=position, full_name="@SUM(A1)")
 
-    response = client_for(recruiter_a).get(reverse("recruiting:position_export", args=[position.pk]))
+    response = client_for(recruiter_a).get(reverse("recruiting:position_export", args=[position.pk]), {"delimiter": "comma"})
 
     assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="developpeurse-pythondjango-candidates.csv"'

@@ -256,7 +256,7 @@ class TestCSV:
                 factories.CandidateFactory(position=position, full_name=name)
             lines = list(services.export_candidates_csv(by=recruiter_a, position=position))
         assert lines[0].startswith("\ufeff")
-        rows = list(csv.reader(io.StringIO("".join(lines).lstrip("\ufeff"))))
+        rows = list(csv.reader(io.StringIO("".join(lines).lstrip("\ufeff")), delimiter=";"))  # French user
         names = [row[0] for row in rows[1:]]
         assert all(name.startswith("'") for name in names[:5]) and names[5] == "Normal Name"
         assert all(row[2].startswith("'+") for row in rows[1:])
