@@ -14,7 +14,7 @@ from recruiting.services import POSITION_FIELDS, clean_position_values
 class PositionAdminForm(forms.ModelForm):
     """Staff may create a position for a company; the same rules as the dashboard apply."""
 
-    company = forms.ModelChoiceField(queryset=Tenant.objects.using(PRIVILEGED_DB).all(), required=False)
+    company = forms.ModelChoiceField(label=_("company"), queryset=Tenant.objects.using(PRIVILEGED_DB).all(), required=False)
 
     class Meta:
         model = Position

@@ -1,7 +1,10 @@
 """Staff admin: every tenant's data through the privileged alias, every look audited, and no way
 in for company users (tenant admins are not staff)."""
 
+import re
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from accounts.models import AuditLog, Role, Tenant, User
@@ -254,3 +257,157 @@ def test_staff_cannot_delete_a_position_that_has_candidates(staff_client, tenant
     url = reverse("admin:recruiting_position_delete", args=[candidate.position_id])
     staff_client.post(url, {"post": "yes"})
     assert bypassing_rls(Position).filter(pk=candidate.position_id).exists()
+
+
+# --- Every admin is audited; credentials are never shown ---
+
+def registered_admins():
+    from django.contrib import admin
+
+    return sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
+
+@pytest.mark.parametrize(("model", "model_admin"), registered_admins(), ids=[m._meta.label for m, _ in registered_admins()])
+def test_every_registered_admin_is_audited(model, model_admin):
+    from aihm.admin import AuditedStaffAccess
+
+    assert isinstance(model_admin, AuditedStaffAccess), f"{model._meta.label} is in the admin without an audit of staff access"
+
+
+def test_refresh_tokens_are_never_in_the_admin():
+    from django.contrib import admin
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    assert not admin.site.is_registered(OutstandingToken)
+    assert not admin.site.is_registered(BlacklistedToken)
+
+
+@cross_tenant
+def test_a_refresh_token_cannot_be_read_in_the_admin(staff_client, admin_a):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    token = RefreshToken.for_user(admin_a)
+    for url in ("/admin/token_blacklist/outstandingtoken/", "/admin/token_blacklist/blacklistedtoken/"):
+        response = staff_client.get(url)
+        assert response.status_code == 404
+    assert str(token).encode() not in staff_client.get("/admin/").content
+
+
+@cross_tenant
+def test_a_third_party_admin_is_audited_too(staff_client, staff_user):
+    from django.contrib.auth.models import Group
+
+    assert staff_client.get(reverse("admin:auth_group_changelist")).status_code == 200
+    response = staff_client.post(reverse("admin:auth_group_add"), {"name": "Support"})
+    assert response.status_code == 302
+    group = Group.objects.get(name="Support")
+    staff_client.post(reverse("admin:auth_group_change", args=[group.pk]), {"name": "Support N2"})
+    staff_client.post(reverse("admin:auth_group_delete", args=[group.pk]), {"post": "yes"})
+    trail = list(bypassing_rls(AuditLog).filter(actor_id=staff_user.pk, action__startswith="staff.").order_by("created_at")
+                 .values_list("action", "target_type", "details"))
+    assert trail == [
+        ("staff.viewed", "", {"model": "auth.group"}),
+        ("staff.created", "auth.group", {}),
+        ("staff.changed", "auth.group", {"fields": ["Name"]}),
+        ("staff.deleted", "auth.group", {}),
+    ]
+    assert not Group.objects.exists()
+
+
+@cross_tenant
+def test_staff_changing_a_member_is_audited_once_with_the_fields_changed(staff_client, staff_user, admin_a, tenant_a):
+    url = reverse("admin:accounts_user_change", args=[admin_a.pk])
+    form = staff_client.get(url).context_data["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name not in ("password", "groups", "user_permissions", "last_login")}
+    data.update(full_name="Alice Renamed", tenant=str(tenant_a.pk), is_active="on")
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context_data["adminform"].form.errors
+    [changed] = bypassing_rls(AuditLog).filter(action="staff.changed", actor_id=staff_user.pk)
+    assert changed.target_id == str(admin_a.pk) and changed.details["fields"] == ["Full name"]
+
+
+# --- What staff read: branded, translated, no id first ---
+
+def french_staff_client(client, staff_user):
+    client.force_login(staff_user, backend=BACKEND)
+    client.cookies["django_language"] = "fr"
+    return client
+
+
+@cross_tenant
+def test_the_admin_is_branded_in_french(client, staff_user):
+    page = french_staff_client(client, staff_user).get("/admin/").content.decode()
+    assert "<title>Administration de la plateforme | Équipe AIHM</title>" in page
+    assert "Équipe AIHM" in page and "Django" not in page
+
+
+@pytest.mark.parametrize(("model", "model_admin"), registered_admins(), ids=[m._meta.label for m, _ in registered_admins()])
+def test_no_admin_list_starts_with_an_identifier(model, model_admin):
+    from django.core.exceptions import FieldDoesNotExist
+
+    first = model_admin.list_display[0]
+    try:
+        field = model._meta.get_field(first)
+    except FieldDoesNotExist:
+        return
+    assert field.get_internal_type() != "UUIDField", f"{model._meta.label}'s list starts with an identifier"
+
+
+def _labels_shown(model_admin, request):
+    """(name, label source) for each list column and each field of the add and change pages."""
+    from django.contrib.admin.utils import flatten_fieldsets
+    from django.core.exceptions import FieldDoesNotExist
+
+    for obj in (None, model_admin.model()):
+        if obj is None and not model_admin.has_add_permission(request):
+            continue
+        form = model_admin.get_form(request, obj, change=obj is not None)
+        names = [*model_admin.get_list_display(request), *flatten_fieldsets(model_admin.get_fieldsets(request, obj))]
+        for name in dict.fromkeys(names):
+            if name in form.declared_fields:
+                yield name, form.base_fields[name].label
+                continue
+            try:
+                yield name, model_admin.model._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:
+                yield name, getattr(getattr(model_admin, name), "short_description", name)
+
+
+PRODUCT_ADMINS = [(m, a) for m, a in registered_admins() if m._meta.app_label in ("accounts", "recruiting", "consent")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("model", "model_admin"), PRODUCT_ADMINS, ids=[m._meta.label for m, _ in PRODUCT_ADMINS])
+def test_every_label_staff_read_is_translated(rf, staff_user, model, model_admin):
+    from django.utils.functional import Promise
+
+    request = rf.get("/admin/")
+    request.user = staff_user
+    untranslated = [name for name, label in _labels_shown(model_admin, request) if not isinstance(label, Promise)]
+    assert untranslated == [], f"{model._meta.label}: labels made up from field names"
+
+
+@cross_tenant
+def test_a_candidate_reads_in_french_in_the_admin(client, staff_user, tenant_a):
+    with tenant_context(tenant_a.pk), time_machine.travel("2026-03-02 10:00:15", tick=False):
+        candidate = factories.CandidateFactory()
+    client = french_staff_client(client, staff_user)
+    listing = client.get(reverse("admin:recruiting_candidate_changelist")).content.decode()
+    detail = client.get(reverse("admin:recruiting_candidate_change", args=[candidate.pk])).content.decode()
+    assert "Entreprise" in listing and ">Tenant<" not in listing.replace(" ", "")
+    first_cell = re.search(r"<tbody>.*?<th[^>]*><a[^>]*>([^<]*)</a>", listing, re.S).group(1)
+    assert first_cell == "2 mars 2026 10:00", "a list opens with something a person reads, not an id"
+    for english in ("Cv content type", "Scoring claimed at", "Cv size", "Created by", "Tenant"):
+        assert f">{english}" not in detail
+    for french in ("Type de fichier du CV", "Taille du CV (octets)", "Évaluation commencée le", "Ajouté par", "Entreprise"):
+        assert french in detail
+
+
+@cross_tenant
+def test_the_staff_login_is_limited_per_address(client, settings, staff_user):
+    settings.AUTH_PAGE_RATE = "3/min"
+    with time_machine.travel("2026-03-02 10:00:15", tick=False):
+        statuses = [
+            client.post(reverse("admin:login"), {"username": f"staff{n}@aihm.test", "password": "Summer2026!"}).status_code
+            for n in range(4)
+        ]
+    assert statuses == [200, 200, 200, 429]

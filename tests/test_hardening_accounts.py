@@ -141,3 +141,35 @@ def test_the_api_login_refuses_an_address_that_tries_many_emails(api_client, mon
         for email in SPRAY
     ]
     assert statuses == [401, 401, 401, 429]
+
+
+# --- The language cookie ---
+
+def language_cookie(response):
+    return response.cookies["django_language"]
+
+
+@pytest.mark.django_db
+def test_the_language_switch_sets_a_same_site_http_only_cookie(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    cookie = language_cookie(response)
+    assert cookie.value == "en"
+    assert cookie["samesite"] == "Lax" and cookie["httponly"] is True
+    assert "SameSite=Lax" in cookie.output() and "HttpOnly" in cookie.output()
+
+
+@pytest.mark.django_db
+def test_signing_in_sets_the_language_cookie_with_the_same_attributes(client, admin_a):
+    response = client.post(reverse("accounts:login"), {"username": admin_a.email, "password": factories.DEFAULT_PASSWORD})
+    assert response.status_code == 302
+    cookie = language_cookie(response)
+    assert cookie["samesite"] == "Lax" and cookie["httponly"] is True
+
+
+def test_the_language_cookie_is_secure_in_production(tmp_path):
+    from tests.test_production_settings import manage, production_env
+
+    result = manage(production_env(tmp_path), "shell", "-v0", "-c",
+                    "from django.conf import settings as s; print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["True", "Lax"]
