@@ -375,7 +375,7 @@ def _labels_shown(model_admin, request):
 PRODUCT_ADMINS = [(m, a) for m, a in registered_admins() if m._meta.app_label in ("accounts", "recruiting", "consent")]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "privileged"])
 @pytest.mark.parametrize(("model", "model_admin"), PRODUCT_ADMINS, ids=[m._meta.label for m, _ in PRODUCT_ADMINS])
 def test_every_label_staff_read_is_translated(rf, staff_user, model, model_admin):
     from django.utils.functional import Promise

@@ -85,8 +85,8 @@ def test_two_admins_acting_on_each_other_at_once_leave_the_company_an_admin(monk
 def test_a_stale_copy_of_a_demoted_admin_cannot_change_roles(tenant_a, admin_a, recruiter_a):
     """The checks read the people again inside the locked transaction, not the caller's copy."""
     other_admin = factories.UserFactory(tenant=tenant_a, role=Role.ADMIN, email="ada@acme.test", full_name="Ada Admin")
-    stale = User.objects.get(pk=other_admin.pk)
     with tenant_context(tenant_a.pk):
+        stale = User.objects.get(pk=other_admin.pk)
         services.change_role(by=admin_a, user=other_admin, role=Role.VIEWER)
         with pytest.raises(DomainError):
             services.change_role(by=stale, user=recruiter_a, role=Role.ADMIN)
