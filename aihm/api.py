@@ -61,6 +61,13 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_paginated_response_schema(self, schema):
+        """DRF's, with `next` and `previous` nullable the OpenAPI 3.1 way (`nullable` is 3.0's)."""
+        paginated = super().get_paginated_response_schema(schema)
+        for link in ("next", "previous"):
+            paginated["properties"][link] = {"type": ["string", "null"], "format": "uri"}
+        return paginated
+
 
 # --- Throttles: keyed by the client address as django-axes sees it (PROXY_COUNT), so a forged
 # X-Forwarded-For does not buy a fresh allowance, as it would with DRF's default NUM_PROXIES. ---
@@ -214,7 +221,7 @@ class ErrorSerializer(serializers.Serializer):
 
     message = serializers.CharField(help_text="One line for a person; names the field when one is at fault (`email: ...`).")
     errors = FieldErrorsField(required=False)
-    code = serializers.CharField(required=False, help_text="Token errors only, e.g. `token_not_valid`.")
+    code = serializers.CharField(required=False, help_text="A reason for programs, where one helps: `token_not_valid`, an outage's code.")
     retry_after_seconds = serializers.IntegerField(required=False, help_text="429 only.")
 
     class Meta:

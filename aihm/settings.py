@@ -398,6 +398,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AIHM API",
     "DESCRIPTION": "AI telephone pre-screening for recruiters.",
     "VERSION": "1.0.0",
+    # 3.1: a nullable object is `oneOf: [{$ref}, {type: null}]`, which validators read as meant
+    # (3.0's `allOf` + `nullable` is refused by strict ones such as openapi-core).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -11,17 +11,21 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWrite, IsTenantMember
-from aihm.api import ErrorSerializer, StrictCharField, StrictEmailField
+from aihm.api import ErrorSerializer, JSONParser, StrictCharField, StrictEmailField
+from aihm.errors import Invalid
+from recruiting import cv as cv_files
 from recruiting import selectors, services
 from recruiting.files import CVMissing, cv_download_response
 from recruiting.models import (
@@ -49,11 +53,64 @@ class UserRefSerializer(serializers.Serializer):
     full_name = serializers.CharField(read_only=True)
 
 
+def _requirement_list(**kwargs):
+    return serializers.ListField(child=StrictCharField(max_length=100, allow_blank=True), max_length=30, required=False, **kwargs)
+
+
 class RequirementsSerializer(serializers.Serializer):
-    skills = serializers.ListField(child=StrictCharField(max_length=100, allow_blank=True), max_length=30, required=False)
-    must_haves = serializers.ListField(child=StrictCharField(max_length=100, allow_blank=True), max_length=30, required=False)
-    nice_to_haves = serializers.ListField(child=StrictCharField(max_length=100, allow_blank=True), max_length=30, required=False)
+    """The precise form of a position's requirements."""
+
+    skills = _requirement_list()
+    must_haves = _requirement_list(help_text="What a candidate cannot do without")
+    nice_to_haves = _requirement_list()
     min_years_experience = serializers.IntegerField(min_value=0, max_value=50, allow_null=True, required=False)
+
+
+REQUIREMENTS_TEXT_MAX_LENGTH = 5000  # as the dashboard's text areas
+
+
+class RequirementsField(serializers.Field):
+    """`requirements` as the precise object, or as the dashboard takes them: free text (one a
+    line, or separated by commas) or a list of texts, which become the skills. Text and lists go
+    through the dashboard's own parser (recruiting.services.clean_position_values)."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("Give the requirements as text (one a line, or separated by commas), a list of texts, "
+                     "or an object with skills, must_haves, nice_to_haves and min_years_experience."),
+        "too_long": gettext_lazy("Ensure this text has no more than {max_length} characters."),
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            requirements = RequirementsSerializer(data=data)
+            requirements.is_valid(raise_exception=True)
+            return dict(requirements.validated_data)
+        if isinstance(data, str) and len(data) > REQUIREMENTS_TEXT_MAX_LENGTH:
+            self.fail("too_long", max_length=REQUIREMENTS_TEXT_MAX_LENGTH)
+        if not isinstance(data, (str, list)):
+            self.fail("invalid")
+        try:
+            return services.clean_position_values({"skills": data})
+        except Invalid as error:
+            raise ValidationError(error.message) from None
+
+    def to_representation(self, requirements):
+        return RequirementsSerializer(requirements).data
+
+
+class RequirementsFieldSchema(OpenApiSerializerFieldExtension):
+    """OpenAPI: the object when read; text, a list of texts or the object when written."""
+
+    target_class = RequirementsField
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = auto_schema.resolve_serializer(RequirementsSerializer, direction).ref
+        if direction == "response":
+            return component
+        text = {"type": "string", "maxLength": REQUIREMENTS_TEXT_MAX_LENGTH,
+                "description": "Skills, one a line or separated by commas"}
+        skills = {"type": "array", "maxItems": 30, "items": {"type": "string", "maxLength": 100}, "description": "Skills"}
+        return {"oneOf": [component, text, skills]}
 
 
 class PositionSerializer(serializers.ModelSerializer):
@@ -62,7 +119,7 @@ class PositionSerializer(serializers.ModelSerializer):
     title = StrictCharField(max_length=200)
     description = StrictCharField(max_length=20000, allow_blank=True, required=False)
     location = StrictCharField(max_length=200, allow_blank=True, required=False)
-    requirements = RequirementsSerializer(required=False)
+    requirements = RequirementsField(required=False)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     contract_type_label = serializers.CharField(source="get_contract_type_display", read_only=True)
     owner = UserRefSerializer(read_only=True, allow_null=True)
@@ -181,10 +238,13 @@ class PositionRefSerializer(serializers.Serializer):
     title = serializers.CharField(read_only=True)
 
 
+CV_CONTENT_TYPES = (cv_files.PDF, cv_files.DOCX, cv_files.TEXT)  # what recruiting.cv accepts, found by content
+
+
 class CVFileSerializer(serializers.Serializer):
     file_name = serializers.CharField()
     size = serializers.IntegerField(allow_null=True)
-    content_type = serializers.CharField()
+    content_type = serializers.ChoiceField(choices=[(kind, kind) for kind in CV_CONTENT_TYPES])
     cv_url = serializers.URLField(help_text="Download through the API (authorised, audited)")
 
 
@@ -219,6 +279,7 @@ class CandidateSerializer(serializers.ModelSerializer):
     position = PositionRefSerializer(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     scoring_status_label = serializers.CharField(source="get_scoring_status_display", read_only=True)
+    email = serializers.EmailField(read_only=True, allow_blank=True, help_text="Empty when the candidate gave none")
     has_cv = serializers.SerializerMethodField()
 
     class Meta:
@@ -308,10 +369,12 @@ class DuplicateSerializer(serializers.Serializer):
 
 
 DUPLICATE_RESPONSE = OpenApiResponse(
-    inline_serializer("DuplicateCandidateError", fields={
-        "message": serializers.CharField(), "duplicates": DuplicateSerializer(many=True),
+    inline_serializer("CandidateConflictError", fields={
+        "message": serializers.CharField(),
+        "duplicates": DuplicateSerializer(many=True, required=False, help_text="Only when the refusal is a duplicate"),
     }),
-    description="A candidate of this company has the same email or phone; send allow_duplicate: true to add anyway",
+    description="Refused by a business rule (a closed position, ...), or a candidate of this company has the same "
+                "email or phone: `duplicates` lists them; send allow_duplicate: true to add anyway",
 )
 IMPORT_RESPONSE = inline_serializer("CandidateImportReport", fields={
     "added": serializers.IntegerField(),
@@ -704,7 +767,7 @@ class CandidateCVView(APIView):
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The CV file, as an attachment"),
+            (200, *CV_CONTENT_TYPES): OpenApiResponse(OpenApiTypes.BINARY, description="The CV file, as an attachment, in its own type"),
             302: OpenApiResponse(description="Object storage: a short-lived signed URL"),
             404: ERROR_RESPONSE,
         },
