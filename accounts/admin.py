@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditLog, Tenant, User, normalize_email
+from accounts.emails import normalise_email
+from accounts.models import AuditLog, Tenant, User
+from accounts.selectors import email_in_use
 from accounts.services import revoke_refresh_tokens
 from aihm.admin import AuditedStaffAccess, CompanyFilter, ReadOnlyCrossTenantAdmin, inside_tenant_of, shown_as
 
@@ -36,8 +38,8 @@ class TenantAdmin(AuditedStaffAccess, admin.ModelAdmin):
 
 def _unused_email(form):
     """Emails are one account whatever their case: `W@x.com` is refused when `w@x.com` exists."""
-    email = normalize_email(form.cleaned_data.get("email"))
-    if User.objects.filter(email=email).exclude(pk=form.instance.pk).exists():
+    email = normalise_email(form.cleaned_data.get("email"))
+    if email_in_use(email, except_user_id=form.instance.pk):
         raise ValidationError(_("A user with this email already exists."))
     return email
 

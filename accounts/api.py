@@ -23,6 +23,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, services
+from accounts.emails import normalise_email
 from accounts.models import AuditLog, Language, Role, Tenant, User
 from accounts.permissions import AdminWrites, IsTenantAdmin, IsTenantMember
 from aihm.api import AuthThrottle, ErrorSerializer, StrictCharField, StrictEmailField
@@ -60,6 +61,13 @@ def token_pair(user):
 
 
 # --- Serializers ---
+
+class AccountEmailField(StrictEmailField):
+    """An account's email, validated and handed on in its normal form (look-alikes are one)."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(normalise_email(data) if isinstance(data, str) else data)
+
 
 class TenantSerializer(serializers.ModelSerializer):
     class Meta:
@@ -107,7 +115,7 @@ class TokenPairSerializer(serializers.Serializer):
 class RegisterSerializer(serializers.Serializer):
     company_name = StrictCharField(max_length=200)
     full_name = StrictCharField(max_length=150)
-    email = StrictEmailField(max_length=254)
+    email = AccountEmailField(max_length=254)
     password = _password_field()
     language = serializers.ChoiceField(choices=Language.choices, required=False,
                                        help_text="Language of the account; the request's language by default.")
@@ -119,7 +127,7 @@ class RegisteredSerializer(TokenPairSerializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    email = StrictEmailField(max_length=254)
+    email = AccountEmailField(max_length=254)
     password = _password_field()
 
 
@@ -130,9 +138,7 @@ class RefreshSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         presented = RefreshToken(attrs["refresh"])  # signature, expiry, type and blacklist
-        user = User.objects.select_related("tenant").filter(
-            **{jwt_settings.USER_ID_FIELD: presented.payload.get(jwt_settings.USER_ID_CLAIM)}
-        ).first()
+        user = selectors.user_by_id(presented.payload.get(jwt_settings.USER_ID_CLAIM))
         if user is None or not user.is_active or user.tenant_id is None or not user.tenant.is_active:
             raise AuthenticationFailed(NO_API_ACCESS, code="no_active_account")
         # Every refresh token issued here is recorded; its blacklist row is unique, so of two
@@ -152,7 +158,7 @@ class LogoutSerializer(serializers.Serializer):
 
 class ProfileUpdateSerializer(serializers.Serializer):
     full_name = StrictCharField(max_length=150)
-    email = StrictEmailField(max_length=254)
+    email = AccountEmailField(max_length=254)
     language = serializers.ChoiceField(choices=Language.choices)
 
 
@@ -162,7 +168,7 @@ class ChangePasswordSerializer(serializers.Serializer):
 
 
 class InviteSerializer(serializers.Serializer):
-    email = StrictEmailField(max_length=254)
+    email = AccountEmailField(max_length=254)
     full_name = StrictCharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.RECRUITER)
 
@@ -301,9 +307,15 @@ class LogoutView(TokenIssuingView):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            presented = RefreshToken(serializer.validated_data["refresh"])
         except TokenError as error:
             raise InvalidToken(error.args[0]) from error
+        # simplejwt's `blacklist()` would look the user up with no company active; every refresh
+        # token issued here is recorded, so its record is what gets revoked.
+        outstanding = OutstandingToken.objects.filter(jti=presented[jwt_settings.JTI_CLAIM]).first()
+        if outstanding is None:
+            raise InvalidToken(_("Token is invalid"))
+        BlacklistedToken.objects.get_or_create(token=outstanding)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -11,13 +11,21 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services
+from accounts import selectors, services
+from accounts.emails import normalise_email
 from accounts.models import Language, Role
 
 
 def apply_domain_error(form, error):
     """Show a service's refusal next to the field it names, or at the top of the form."""
     form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+class AccountEmailField(forms.EmailField):
+    """An account's email, validated and handed on in its normal form (look-alikes are one)."""
+
+    def to_python(self, value):
+        return normalise_email(super().to_python(value))
 
 
 def _password_field(label, *, new=True, help_text=None):
@@ -50,7 +58,7 @@ class SignUpForm(_ConfirmedPasswordMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "organization", "autofocus": True}),
     )
     full_name = forms.CharField(label=_("Your full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    email = forms.EmailField(label=_("Work email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = AccountEmailField(label=_("Work email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = _password_field(_("Password"), help_text=password_validation.password_validators_help_text_html())
     password_confirmation = _password_field(_("Confirm the password"))
 
@@ -58,7 +66,7 @@ class SignUpForm(_ConfirmedPasswordMixin, forms.Form):
 class LoginForm(auth_forms.AuthenticationForm):
     """Sign in with the email address; django-axes counts the failures."""
 
-    username = forms.EmailField(
+    username = AccountEmailField(
         label=_("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
@@ -87,7 +95,7 @@ class AcceptInvitationForm(_ConfirmedPasswordMixin, forms.Form):
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = AccountEmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     language = forms.ChoiceField(
         label=_("Language"), choices=Language.choices,
         help_text=_("The language of the dashboard and of the emails you receive."),
@@ -95,7 +103,7 @@ class ProfileForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = AccountEmailField(label=_("Email"), max_length=254)
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.RECRUITER)
 
@@ -127,7 +135,12 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
     so the page does not tell whether an account exists.
     """
 
-    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    email = AccountEmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+
+    def get_users(self, email):
+        """The active account of this email in its normal form (a look-alike finds the real one)."""
+        user = selectors.user_by_email(normalise_email(email))
+        return [user] if user is not None and user.is_active and user.has_usable_password() else []
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
         user = context["user"]

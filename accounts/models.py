@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.emails import normalise_email
 from aihm.tenancy import TenantManager, current_tenant_id, fill_tenant
 
 
@@ -37,9 +38,8 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
-def normalize_email(email):
-    """Emails are compared and stored lower-case: `W@x.com` and `w@x.com` are one account."""
-    return (email or "").strip().lower()
+# Candidates' emails (recruiting) follow the accounts' rule; one function, in accounts.emails.
+normalize_email = normalise_email
 
 
 class UserManager(BaseUserManager):
@@ -78,6 +78,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
     objects = UserManager()
+    unscoped = models.Manager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

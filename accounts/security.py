@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from accounts.models import normalize_email
+from accounts.emails import normalise_email
 
 
 def login_identifier(request, credentials):
@@ -14,7 +14,7 @@ def login_identifier(request, credentials):
     value = credentials.get("username") or credentials.get("email")
     if not value and request is not None and request.method == "POST":
         value = request.POST.get("username") or request.POST.get("email")
-    return normalize_email(value)
+    return normalise_email(value)
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditLog, Role, Tenant, User, normalize_email
+from accounts import selectors
+from accounts.emails import normalise_email
+from accounts.models import AuditLog, Role, Tenant, User
 from accounts.tokens import invitation_token_matches, make_invitation_token, read_invitation_token
 from aihm.errors import Conflict, Invalid, NotAllowed
 from aihm.tenancy import current_tenant_id, tenant_context
@@ -70,13 +72,13 @@ def _email_taken_is_invalid():
 
 
 def _ensure_email_free(email, field="email"):
-    if User.objects.filter(email=email).exists():
+    if selectors.email_in_use(email):
         raise Invalid(_("An account with this email already exists."), field=field)
 
 
 def register_company(*, company_name, full_name, email, password, language="fr", request=None):
     """A company signs up: its tenant and its first admin, in one transaction."""
-    email = normalize_email(email)
+    email = normalise_email(email)
     company_name, full_name = clean_display_text(company_name, "company_name"), clean_display_text(full_name, "full_name")
     if not company_name:
         raise Invalid(_("The company name is required."), field="company_name")
@@ -117,7 +119,7 @@ def invitation_url(user):
 def invite_user(*, by, email, full_name, role=Role.RECRUITER, request=None):
     """Create an inactive member and email them a one-time link to choose their password."""
     _ensure_admin(by)
-    email = normalize_email(email)
+    email = normalise_email(email)
     full_name = clean_display_text(full_name, "full_name")
     if not full_name:
         raise Invalid(_("The full name is required."), field="full_name")
@@ -149,8 +151,8 @@ def invited_user_for_token(token):
     data = read_invitation_token(token)
     if data is None:
         return None
-    user = User.objects.filter(pk=data.get("user"), is_active=False).select_related("tenant").first()
-    if user is None or not invitation_token_matches(user, data):
+    user = selectors.user_by_id(data.get("user"))
+    if user is None or user.is_active or not invitation_token_matches(user, data):
         return None
     return user
 
@@ -254,8 +256,8 @@ def update_profile(*, user, full_name=None, language=None, email=None, request=N
             raise Invalid(_("Unknown language."), field="language")
         user.language = language
         changed.append("language")
-    if email is not None and normalize_email(email) != user.email:
-        email = normalize_email(email)
+    if email is not None and normalise_email(email) != user.email:
+        email = normalise_email(email)
         _ensure_email_free(email)
         user.email = email
         changed.append("email")
@@ -267,7 +269,7 @@ def update_profile(*, user, full_name=None, language=None, email=None, request=N
 
 
 def _audit_sign_in_problem(action, identifier, request):
-    user = User.objects.filter(email=normalize_email(identifier)).only("id", "tenant_id").first() if identifier else None
+    user = selectors.user_by_email(identifier) if identifier else None
     audit(None, action, user, request=request, tenant_id=user.tenant_id if user else None)
 
 

@@ -11,11 +11,14 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.fields import get_error_detail
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from aihm.errors import DomainError, outage_for
 
@@ -35,7 +38,20 @@ class TenantJWTAuthentication(JWTAuthentication):
         return result
 
     def get_user(self, validated_token):
-        user = super().get_user(validated_token)
+        """simplejwt's checks (the account exists, is active, its password is unchanged) on the
+        account read before any tenant is known, inside its own company (`user_by_id`)."""
+        from accounts.selectors import user_by_id  # the API wiring sits above accounts
+
+        user_id = validated_token.get(jwt_settings.USER_ID_CLAIM)
+        if user_id is None:
+            raise InvalidToken(_("Token contained no recognizable user identification"))
+        user = user_by_id(user_id)
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("User not found"), code="user_not_found")
+        if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
+            raise exceptions.AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+            raise exceptions.AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
         if user.tenant_id is None or not user.tenant.is_active:
             raise exceptions.AuthenticationFailed(_("This account cannot use the API."))
         return user
@@ -55,6 +71,13 @@ def authenticate_bearer(request):
         result = None
     setattr(request, _STASH, result)
     return result
+
+
+class JSONErrorsNegotiation(DefaultContentNegotiation):
+    """For file routes: they answer a file whatever the client accepts (no 406); their errors are JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class Pagination(PageNumberPagination):

@@ -17,13 +17,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWrite, IsTenantMember
-from aihm.api import ErrorSerializer, JSONParser, StrictCharField, StrictEmailField
+from aihm.api import ErrorSerializer, JSONErrorsNegotiation, JSONParser, StrictCharField, StrictEmailField
 from aihm.errors import Invalid
 from recruiting import cv as cv_files
 from recruiting import selectors, services
@@ -452,13 +451,6 @@ def _duplicate_response(error):
 def _script(position, questions):
     problems = [str(problem) for problem in services.script_problems(position)]
     return ScriptSerializer({"questions": questions, "script_problems": problems}).data
-
-
-class JSONErrorsNegotiation(DefaultContentNegotiation):
-    """File routes answer a file whatever the client accepts (no 406); their errors are JSON."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 # --- Positions --------------------------------------------------------------------------------

@@ -103,7 +103,8 @@ def test_register_refuses_an_email_taken_in_another_case(admin_a):
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["email"]
-    assert User.objects.filter(email__iexact="admin@acme.test").count() == 1
+    with tenant_context(admin_a.tenant_id):
+        assert User.objects.filter(email__iexact="admin@acme.test").count() == 1
 
 
 def test_register_ignores_a_bearer_token_of_another_company(admin_a):
@@ -140,6 +141,7 @@ def test_wrong_password_and_unknown_email_get_the_same_401(admin_a):
     assert "login.failed" in audit_actions(admin_a.tenant_id)
 
 
+@pytest.mark.django_db(transaction=True, databases=["default", "privileged"])  # staff rows: privileged only
 def test_platform_staff_get_no_api_tokens(staff_user):
     response = login(staff_user.email)
 
@@ -260,8 +262,9 @@ def test_refresh_tokens_die_with_a_password_change(admin_a):
 
 def test_refresh_is_refused_for_a_deactivated_or_deleted_account(admin_a, recruiter_a):
     admin_refresh, recruiter_refresh = tokens_for(admin_a)["refresh"], tokens_for(recruiter_a)["refresh"]
-    User.objects.filter(pk=admin_a.pk).update(is_active=False)
-    User.objects.filter(pk=recruiter_a.pk).delete()
+    with tenant_context(admin_a.tenant_id):
+        User.objects.filter(pk=admin_a.pk).update(is_active=False)
+        User.objects.filter(pk=recruiter_a.pk).delete()
 
     for refresh in (admin_refresh, recruiter_refresh):
         response = english_client().post(url("refresh"), {"refresh": refresh}, format="json")
@@ -371,7 +374,8 @@ def test_only_admins_invite(member, request, mailoutbox):
 
     assert response.status_code == 403
     assert response.json()["message"]
-    assert not User.objects.filter(email="new@acme.test").exists()
+    with tenant_context(user.tenant_id):
+        assert not User.objects.filter(email="new@acme.test").exists()
     assert mailoutbox == []
 
 
@@ -402,11 +406,13 @@ def test_an_admin_removes_a_member_but_not_the_last_admin(admin_a, recruiter_a):
     recruiter_refresh = tokens_for(recruiter_a)["refresh"]
 
     assert client.delete(url("user", recruiter_a.pk)).status_code == 204
-    assert not User.objects.filter(pk=recruiter_a.pk).exists()
+    with tenant_context(admin_a.tenant_id):
+        assert not User.objects.filter(pk=recruiter_a.pk).exists()
     assert english_client().post(url("refresh"), {"refresh": recruiter_refresh}, format="json").status_code == 401
     last_admin = client.delete(url("user", admin_a.pk))
     assert last_admin.status_code == 409 and last_admin.json()["message"]
-    assert User.objects.filter(pk=admin_a.pk).exists()
+    with tenant_context(admin_a.tenant_id):
+        assert User.objects.filter(pk=admin_a.pk).exists()
     assert "user.removed" in audit_actions(admin_a.tenant_id)
 
 

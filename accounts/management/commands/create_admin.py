@@ -13,7 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from accounts.models import User, normalize_email
+from accounts.emails import normalise_email
+from accounts.models import User
+from accounts.selectors import user_by_email
 from accounts.services import audit
 
 
@@ -45,7 +47,7 @@ class Command(BaseCommand):
 
     def existing(self, email):
         """True (and says so) when the email already has an account, whatever its case."""
-        user = User.objects.filter(email=normalize_email(email)).first()
+        user = user_by_email(email)
         if user is None:
             return False
         kind = "staff superuser" if user.is_staff and user.is_superuser else "account (not staff)"
@@ -53,7 +55,7 @@ class Command(BaseCommand):
         return True
 
     def from_environment(self, email, full_name):
-        email = normalize_email(email or os.environ.get("ADMIN_EMAIL"))
+        email = normalise_email(email or os.environ.get("ADMIN_EMAIL"))
         full_name = (full_name or os.environ.get("ADMIN_FULL_NAME") or "").strip()
         password = os.environ.get("ADMIN_PASSWORD") or ""
         if not email:
@@ -74,7 +76,7 @@ class Command(BaseCommand):
 
     def ask(self, email, full_name):
         while True:
-            email = normalize_email(email or input("Email: "))
+            email = normalise_email(email or input("Email: "))
             problem = email_problem(email)
             if not problem:
                 break

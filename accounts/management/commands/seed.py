@@ -22,7 +22,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.module_loading import module_has_submodule
 
-from accounts.models import Role, Tenant, User, normalize_email
+from accounts.emails import normalise_email
+from accounts.models import Role, Tenant, User
+from accounts.selectors import user_by_email
 from accounts.services import register_company
 from aihm.errors import DomainError
 from aihm.tenancy import tenant_context
@@ -62,7 +64,7 @@ def demo_password():
 def seed_company(password):
     """The demo tenant, created with its admin through the sign-up service the first time."""
     admin_email, admin_name, _role = DEMO_MEMBERS[0]
-    admin = User.objects.filter(email=admin_email).select_related("tenant").first()
+    admin = user_by_email(admin_email)
     if admin is None:
         try:
             admin = register_company(
@@ -84,10 +86,10 @@ def ensure_user(email, full_name, password, *, tenant=None, role=Role.RECRUITER,
 
     The password is set only when it differs, so a second run does not sign anyone out.
     """
-    email = normalize_email(email)
+    email = normalise_email(email)
     wanted = {"full_name": full_name, "tenant": tenant, "role": role, "is_active": True,
               "is_staff": staff, "is_superuser": staff}
-    user = User.objects.filter(email=email).first()
+    user = user_by_email(email)
     if user is None:
         return User.objects.create_user(email, password, **wanted)
     if user.tenant_id != getattr(tenant, "pk", None):
