@@ -45,6 +45,7 @@ from accounts.forms import (
 from accounts.models import Role
 from accounts.ratelimit import over_limit
 from aihm.errors import DomainError
+from aihm.secret_links import no_referrer_path, secret_in_session
 
 EMAIL_BACKEND = "accounts.backends.EmailBackend"
 MEMBERS_PER_PAGE = 25
@@ -252,8 +253,12 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_reset_done.html"
 
 
+@method_decorator(no_referrer_path, name="dispatch")
 @method_decorator(logged_out_only, name="dispatch")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's own: the first visit keeps the token in the session and redirects to the
+    token-less `set-password` URL."""
+
     form_class = ResetSetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
@@ -367,9 +372,17 @@ def resend_invitation(request, pk):
 
 # --- Invitations (public, one-time link) ---
 
+def _known_invitation(token):
+    return services.invited_user_for_token(token) is not None
+
+
+@no_referrer_path
 @sensitive_post_parameters("password", "password_confirmation")
 @logged_out_only
-def accept_invitation(request, token):
+@secret_in_session("invitation", is_known=_known_invitation)
+def accept_invitation(request, token, link):
+    """The emailed link's token goes to the session on the first visit (aihm.secret_links); the
+    form then posts to the token-less URL."""
     invited = services.invited_user_for_token(token)
     if invited is None:
         return TemplateResponse(request, "accounts/invitation_invalid.html", status=404)

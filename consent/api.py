@@ -76,7 +76,7 @@ class WindowSerializer(serializers.Serializer):
 
 class AnswerSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=InterviewLanguage.choices, required=False)
-    notice_hash = serializers.CharField(required=False, max_length=64, help_text="The notice hash from GET consent/{token}: refused (409) if the notice changed since.")
+    notice_hash = serializers.CharField(required=False, max_length=64, help_text="The notice hash from GET consent/{token}: needed to accept, refused (400) if the notice changed since.")
 
 
 class AcceptSerializer(AnswerSerializer):
@@ -214,7 +214,7 @@ class PublicConsentView(PublicView):
 def _answer(request, service, serializer_class, token):
     payload = serializer_class(data=request.data)
     payload.is_valid(raise_exception=True)
-    values = dict(payload.validated_data)
+    values = {"notice_hash": None, **payload.validated_data}
     if "preferred_times" in values:
         values["preferred_times"] = [dict(window) for window in values["preferred_times"]]
     record = service(token=token, ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""), **values)

@@ -96,6 +96,10 @@ class ConsentRequest(TenantOwned):
     def is_answerable(self, now=None):
         return self.state == RequestState.PENDING and self.expires_at > (now or timezone.now())
 
+    def opens_page(self, now=None):
+        """The link still opens a page: to answer, or to see the answer given (until it expires)."""
+        return self.state in (RequestState.PENDING, RequestState.ANSWERED) and self.expires_at > (now or timezone.now())
+
 
 class ConsentLink(TenantOwned):
     """The token of one emailed link. Only its SHA-256 is kept, so a reminder needs a new token;

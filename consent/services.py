@@ -66,8 +66,15 @@ class ConsentLinkInvalid(DomainError):
         super().__init__(_("This consent link is not valid: it may have expired, been used already or be incomplete."))
 
 
-class NoticeChanged(Conflict):
-    """The notice changed between the moment the candidate read it and the answer."""
+NOTICE_HASH_MISSING = gettext_lazy("The notice the candidate read is missing (notice_hash): read the information again before accepting.")
+
+
+class NoticeChanged(Invalid):
+    """A consent names the notice the candidate read (its hash, sent by the page and by API
+    clients): refused when it is missing or when the notice changed since it was read."""
+
+    def __init__(self, message):
+        super().__init__(message, field="notice_hash")
 
 
 class NothingToWithdraw(Conflict):
@@ -296,6 +303,8 @@ def _answer(*, token, decision, ip, user_agent, language, notice_hash, preferred
             if not locked.is_answerable():
                 raise ConsentLinkInvalid()
             notice = notice_for(consent_request, language)
+            if decision == Decision.GRANTED and not notice_hash:
+                raise NoticeChanged(str(NOTICE_HASH_MISSING))
             if notice_hash and notice_hash != notice.text_hash:
                 raise NoticeChanged(_("The information on this page has just changed: please read it again before answering."))
             _close_pending(candidate, answered=consent_request)
@@ -313,8 +322,9 @@ def _answer(*, token, decision, ip, user_agent, language, notice_hash, preferred
     return record
 
 
-def accept(*, token, ip=None, user_agent="", language=None, preferred_times=None, notice_hash=None):
-    """The candidate accepts on the page (optionally with preferred call times)."""
+def accept(*, token, notice_hash, ip=None, user_agent="", language=None, preferred_times=None):
+    """The candidate accepts the notice they read (its hash) on the page or through the API,
+    optionally with preferred call times."""
     return _answer(token=token, decision=Decision.GRANTED, ip=ip, user_agent=user_agent, language=language,
                    notice_hash=notice_hash, preferred_times=preferred_times)
 

@@ -27,9 +27,11 @@ from accounts.ratelimit import over_limit
 from accounts.services import client_ip
 from accounts.views import admin_required, member_required, writer_required
 from aihm.errors import DomainError, Invalid
-from consent import selectors, services
+from aihm.secret_links import no_referrer_path, secret_in_session
+from consent import selectors, services, tokens
 from consent.calling_hours import calling_hours, preference_blocks, preference_choices, windows_from_values
 from consent.forms import RecruiterNoteForm, RetentionPolicyForm
+from consent.models import ConsentStatus
 from consent.notice import NOTICE_LANGUAGES, notice_facts
 from recruiting.models import Candidate, Position
 
@@ -65,16 +67,23 @@ def _too_many(request):
     return response
 
 
+def _known_token(token):
+    return tokens.locate(token) is not None
+
+
 def public_page(view):
-    """Public consent views: rate-limited per IP, never cached (the URL holds a secret)."""
+    """Public consent views: rate-limited per IP, never cached, and the token of the emailed link
+    traded for the session on the first visit (aihm.secret_links): `view(request, token, link)`
+    gets the token, and `link` for the page's own URLs."""
+    linked = secret_in_session("consent", is_known=_known_token)(view)
 
     @wraps(view)
     def wrapper(request, token, *args, **kwargs):
         if over_limit(request, scope="consent-page", rate=settings.CONSENT_PAGE_RATE):
             return _too_many(request)
-        return view(request, token, *args, **kwargs)
+        return linked(request, token, *args, **kwargs)
 
-    return never_cache(wrapper)
+    return never_cache(no_referrer_path(wrapper))
 
 
 def _languages(consent_request, path):
@@ -84,11 +93,11 @@ def _languages(consent_request, path):
     return [{"code": code, "name": get_language_info(code)["name_local"], "url": f"{path}?lang={code}"} for code in ordered]
 
 
-def _context(consent_request, token, language):
+def _context(consent_request, link, language):
     candidate = consent_request.candidate
     facts = notice_facts(candidate, sender=consent_request.created_by)
     return {
-        "token": token,
+        "link": link,
         "company": facts["company"],
         "position": facts["position"],
         "contact_email": facts["contact_email"],
@@ -96,26 +105,44 @@ def _context(consent_request, token, language):
     }
 
 
-def _consent_page(request, token, consent_request, language, *, error=None, status=200):
+def _consent_page(request, link, consent_request, language, *, error=None, status=200):
     with translation.override(language):
         notice = services.notice_for(consent_request, language)
     return _public_render(request, "consent/page.html", {
-        **_context(consent_request, token, language),
+        **_context(consent_request, link, language),
         "notice_html": mark_safe(notice.html),  # rendered by us from our template, escaped there
         "notice_hash": notice.text_hash,
         "expires_at": consent_request.expires_at,
         "error": error,
-        "languages": _languages(consent_request, reverse("consent:page", args=[token])),
+        "languages": _languages(consent_request, reverse("consent:page", args=[link])),
     }, language=language, status=status)
 
 
 @public_page
 @require_GET
-def consent_page(request, token):
+def consent_page(request, token, link):
     with services.opened_request(token) as consent_request:
-        if consent_request is None or not consent_request.is_answerable():
+        if consent_request is None or not consent_request.opens_page():
             return _invalid(request)
-        return _consent_page(request, token, consent_request, services.page_language(_asked_language(request), consent_request))
+        if consent_request.is_answerable():
+            return _consent_page(request, link, consent_request, services.page_language(_asked_language(request), consent_request))
+        decision = selectors.consent_status(consent_request.candidate)
+    return _current_decision(request, token, link, decision)
+
+
+# An answered link opened again before it expires shows where the candidate stands now (the
+# latest decision wins, whoever recorded it): a standing consent with the way to withdraw it, or
+# the refusal. Changing a refusal into a consent is the recruiter's call (a new request), so a
+# "no" given on the page is never turned into a "yes" by an old link.
+_DECISION_PAGES = {ConsentStatus.DECLINED: "consent/declined.html", ConsentStatus.WITHDRAWN: "consent/withdrawn.html"}
+
+
+def _current_decision(request, token, link, decision):
+    if decision == ConsentStatus.GRANTED:
+        return _accepted_page(request, token, link, answered_before=True)
+    if decision in _DECISION_PAGES:
+        return _outcome_page(_DECISION_PAGES[decision], answered_before=True)(request, token, link)
+    return _invalid(request)  # a newer request was sent since: its link is the one to use
 
 
 def _answer_kwargs(request):
@@ -127,7 +154,7 @@ def _answer_kwargs(request):
     }
 
 
-def _answer(request, token, service, outcome):
+def _answer(request, token, link, service, outcome):
     kwargs = {**_answer_kwargs(request), "token": token}
     try:
         with translation.override(_fallback_language(request)):
@@ -138,12 +165,12 @@ def _answer(request, token, service, outcome):
         with services.opened_request(token) as consent_request:
             if consent_request is None or not consent_request.is_answerable():
                 return _invalid(request)
-            return _consent_page(request, token, consent_request, services.page_language(kwargs["language"], consent_request),
+            return _consent_page(request, link, consent_request, services.page_language(kwargs["language"], consent_request),
                                  error=error.message, status=409)
-    return outcome(request, token)
+    return outcome(request, token, link)
 
 
-def _accepted_page(request, token, *, saved=False, error=None, status=200):
+def _accepted_page(request, token, link, *, saved=False, error=None, status=200, answered_before=False):
     with services.opened_request(token) as consent_request:
         if consent_request is None or selectors.standing_grant(consent_request.candidate) is None:
             return _invalid(request)
@@ -151,7 +178,7 @@ def _accepted_page(request, token, *, saved=False, error=None, status=200):
         hours = calling_hours()
         chosen = {f"{w['weekday']}-{w['start']}-{w['end']}" for w in selectors.preferred_windows(consent_request.candidate)}
         return _public_render(request, "consent/accepted.html", {
-            **_context(consent_request, token, language),
+            **_context(consent_request, link, language),
             "time_choices": preference_choices(),
             "time_blocks": preference_blocks(),
             "chosen": chosen,
@@ -159,35 +186,41 @@ def _accepted_page(request, token, *, saved=False, error=None, status=200):
             "calling_end": hours.end.strftime("%H:%M"),
             "saved": saved,
             "error": error,
+            "answered_before": answered_before,
+            "languages": _languages(consent_request, reverse("consent:page", args=[link])) if answered_before else None,
         }, language=language, status=status)
 
 
-def _outcome_page(template):
-    def outcome(request, token):
+def _outcome_page(template, *, answered_before=False):
+    def outcome(request, token, link):
         with services.opened_request(token) as consent_request:
             if consent_request is None:
                 return _invalid(request)
             language = services.page_language(_asked_language(request), consent_request)
-            return _public_render(request, template, _context(consent_request, token, language), language=language)
+            return _public_render(request, template, {
+                **_context(consent_request, link, language),
+                "answered_before": answered_before,
+                "languages": _languages(consent_request, reverse("consent:page", args=[link])) if answered_before else None,
+            }, language=language)
 
     return outcome
 
 
 @public_page
 @require_POST
-def accept(request, token):
-    return _answer(request, token, services.accept, _accepted_page)
+def accept(request, token, link):
+    return _answer(request, token, link, services.accept, _accepted_page)
 
 
 @public_page
 @require_POST
-def decline(request, token):
-    return _answer(request, token, services.decline, _outcome_page("consent/declined.html"))
+def decline(request, token, link):
+    return _answer(request, token, link, services.decline, _outcome_page("consent/declined.html"))
 
 
 @public_page
 @require_POST
-def preferred_times(request, token):
+def preferred_times(request, token, link):
     try:
         with translation.override(_fallback_language(request)):
             windows = windows_from_values(request.POST.getlist("preferred_times"))
@@ -195,13 +228,13 @@ def preferred_times(request, token):
     except services.ConsentLinkInvalid:
         return _invalid(request)
     except Invalid as error:
-        return _accepted_page(request, token, error=error.message, status=400)
-    return _accepted_page(request, token, saved=True)
+        return _accepted_page(request, token, link, error=error.message, status=400)
+    return _accepted_page(request, token, link, saved=True)
 
 
 @public_page
 @require_http_methods(["GET", "POST"])
-def withdraw(request, token):
+def withdraw(request, token, link):
     if request.method == "POST":
         try:
             with translation.override(_fallback_language(request)):
@@ -212,17 +245,17 @@ def withdraw(request, token):
         except services.NothingToWithdraw:
             pass
         else:
-            return _outcome_page("consent/withdrawn.html")(request, token)
+            return _outcome_page("consent/withdrawn.html")(request, token, link)
     with services.opened_request(token) as consent_request:
         if consent_request is None:
             return _invalid(request)
         language = services.page_language(_asked_language(request), consent_request)
         has_grant = selectors.standing_grant(consent_request.candidate) is not None
         context = {
-            **_context(consent_request, token, language),
+            **_context(consent_request, link, language),
             "has_grant": has_grant,
             "answerable": consent_request.is_answerable(),
-            "languages": _languages(consent_request, reverse("consent:withdraw", args=[token])),
+            "languages": _languages(consent_request, reverse("consent:withdraw", args=[link])),
         }
         if has_grant:
             with translation.override(language):

@@ -28,6 +28,13 @@ through_links = pytest.mark.django_db(transaction=True, databases=["default", "p
 CV_BYTES = cv_samples.pdf_bytes()
 
 
+def accept_as_read(*, token, **kwargs):
+    """Accept as the page does, naming the notice the candidate read (its hash)."""
+    with services.opened_request(token) as consent_request:
+        shown = services.notice_for(consent_request, kwargs.get("language")).text_hash if consent_request else "0" * 64
+    return services.accept(token=token, notice_hash=shown, **kwargs)
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     """Files go to a fresh folder, so a test can list exactly what storage holds."""
@@ -132,8 +139,8 @@ def test_erasure_removes_the_files_and_the_consent_personal_data_and_keeps_the_p
     with tenant_context(tenant_a.pk):
         services.request_consent(candidate=candidate, by=recruiter_a)
     token = token_in(mailoutbox[-1])
-    services.accept(token=token, ip="203.0.113.50", user_agent="Firefox/140 (Zineb's laptop)",
-                    preferred_times=[{"weekday": 0, "start": "09:00", "end": "12:00"}])
+    accept_as_read(token=token, ip="203.0.113.50", user_agent="Firefox/140 (Zineb's laptop)",
+                   preferred_times=[{"weekday": 0, "start": "09:00", "end": "12:00"}])
     with tenant_context(tenant_a.pk):
         services.withdraw_on_behalf(candidate=candidate, by=recruiter_a, note="Zineb El Amrani asked by phone")
     before = stored_files(media)

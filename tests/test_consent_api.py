@@ -187,3 +187,15 @@ def test_public_routes_are_throttled(token, monkeypatch):
     monkeypatch.setattr(PublicThrottle, "THROTTLE_RATES", {"public": "2/min"})
     client = APIClient()
     assert [client.get(f"/api/v1/consent/{token}").status_code for _ in range(3)] == [200, 200, 429]
+
+
+@through_links
+def test_accepting_through_the_api_needs_the_hash_of_the_notice_read(tenant_a, token):
+    client = english(APIClient())
+    missing = client.post(f"/api/v1/consent/{token}/accept", {}, format="json")
+    stale = client.post(f"/api/v1/consent/{token}/accept", {"notice_hash": "0" * 64}, format="json")
+    for response in (missing, stale):
+        assert response.status_code == 400 and list(response.json()["errors"]) == ["notice_hash"]
+    assert "notice_hash" in missing.json()["message"]
+    with tenant_context(tenant_a.pk):
+        assert not ConsentRecord.objects.exists()

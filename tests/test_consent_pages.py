@@ -1,6 +1,7 @@
 """The candidates' consent pages (French, English, Arabic right to left), the emails that lead
 to them, and the recruiters' consent actions on the dashboard."""
 
+import html.parser
 import io
 import re
 import zipfile
@@ -62,7 +63,25 @@ def token(tenant_a, recruiter_a, candidate, mailoutbox):
 
 
 def page(client, token, suffix="", **params):
-    return client.get(f"/consent/{token}/{suffix}", params)
+    """Open an emailed link as a browser does: the token goes to the session, and the page is
+    served from the token-less URL it redirects to."""
+    return client.get(f"/consent/{token}/{suffix}", params, follow=True)
+
+
+def text_of(response):
+    """What a reader sees: the page without its tags."""
+    return re.sub(r"<[^>]+>", "", response.content.decode())
+
+
+def form_action(body, action):
+    return re.search(rf'<form method="post" action="(/consent/[^"/]+/{action}/)"', body).group(1)
+
+
+def answer(client, token, action, *, lang="fr", **request_extra):
+    """Answer as the candidate does: open the link, then post the page's form with the notice's hash."""
+    body = page(client, token, lang=lang).content.decode()
+    shown = re.search(r'name="notice_hash" value="([0-9a-f]{64})"', body).group(1)
+    return client.post(form_action(body, action), {"lang": lang, "notice_hash": shown}, **request_extra)
 
 
 # --- The page ------------------------------------------------------------------------------------
@@ -71,7 +90,7 @@ def page(client, token, suffix="", **params):
 @through_links
 def test_the_page_is_in_the_positions_language_and_says_everything_the_candidate_must_know(client, token):
     response = page(client, token)
-    body = response.content.decode()
+    body, text = response.content.decode(), text_of(response)
     assert response.status_code == 200 and response["Content-Language"] == "fr"
     assert '<html lang="fr" dir="ltr">' in body
     for expected in (
@@ -83,7 +102,7 @@ def test_the_page_is_in_the_positions_language_and_says_everything_the_candidate
         "J’accepte d’être appelé", "Je ne souhaite pas être appelé",
         "entre 09:00 et 19:00", "lundi, mardi, mercredi, jeudi, vendredi, samedi.",
     ):
-        assert expected in body, expected
+        assert expected in text, expected
     for cover in ("ai_call", "recording", "transcription", "ai_analysis"):
         assert f'data-cover="{cover}"' in body
     assert 'data-cover="transfer_abroad"' not in body
@@ -135,22 +154,23 @@ def test_the_pages_have_no_inline_script_or_style(client, token):
 
 @through_links
 def test_accepting_on_the_page_then_choosing_call_times(tenant_a, client, token, candidate):
-    response = client.post(f"/consent/{token}/accept/", {"lang": "fr", "notice_hash": ""}, HTTP_USER_AGENT="Firefox/140", REMOTE_ADDR="203.0.113.4")
+    response = answer(client, token, "accept", HTTP_USER_AGENT="Firefox/140", REMOTE_ADDR="203.0.113.4")
     body = response.content.decode()
     assert response.status_code == 200 and 'data-outcome="granted"' in body
     assert 'value="0-09:00-12:00"' in body and 'value="5-16:00-19:00"' in body and 'value="6-' not in body
-    assert f"/consent/{token}/withdraw/" in body
+    assert re.search(r'href="/consent/[0-9a-f]{12}/withdraw/\?lang=fr"', body) and token not in body
     with tenant_context(tenant_a.pk):
         record = ConsentRecord.objects.get()
         assert (record.decision, record.ip, record.user_agent) == (Decision.GRANTED, "203.0.113.4", "Firefox/140")
-    saved = client.post(f"/consent/{token}/times/", {"lang": "fr", "preferred_times": ["1-09:00-12:00", "3-12:00-16:00"]})
+    times_url = form_action(body, "times")
+    saved = client.post(times_url, {"lang": "fr", "preferred_times": ["1-09:00-12:00", "3-12:00-16:00"]})
     assert saved.status_code == 200 and "Vos horaires d’appel préférés sont enregistrés." in saved.content.decode()
     assert 'value="1-09:00-12:00" id="t-1-09:00-12:00" checked' in saved.content.decode()
     with tenant_context(tenant_a.pk):
         assert Candidate.objects.get(pk=candidate.pk).call_time_preference.windows == [
             {"weekday": 1, "start": "09:00", "end": "12:00"}, {"weekday": 3, "start": "12:00", "end": "16:00"},
         ]
-    refused = client.post(f"/consent/{token}/times/", {"lang": "fr", "preferred_times": ["6-09:00-12:00"]})
+    refused = client.post(times_url, {"lang": "fr", "preferred_times": ["6-09:00-12:00"]})
     assert refused.status_code == 400 and "Aucun appel n’est passé ce jour-là." in refused.content.decode()
 
 
@@ -158,7 +178,7 @@ def test_accepting_on_the_page_then_choosing_call_times(tenant_a, client, token,
 def test_the_notice_hash_of_the_page_is_the_one_recorded(tenant_a, client, token):
     body = page(client, token, lang="en").content.decode()
     shown_hash = re.search(r'name="notice_hash" value="([0-9a-f]{64})"', body).group(1)
-    client.post(f"/consent/{token}/accept/", {"lang": "en", "notice_hash": shown_hash})
+    client.post(form_action(body, "accept"), {"lang": "en", "notice_hash": shown_hash})
     with tenant_context(tenant_a.pk):
         assert ConsentRecord.objects.get().text_hash == shown_hash
 
@@ -184,10 +204,10 @@ def test_declining_in_arabic(tenant_a, client, token, candidate):
 
 @through_links
 def test_withdrawing_on_the_page(tenant_a, client, token, candidate):
-    client.post(f"/consent/{token}/accept/", {"lang": "fr"})
+    answer(client, token, "accept")
     confirm = page(client, token, "withdraw/", lang="en")
     assert confirm.status_code == 200 and 'data-action="withdraw"' in confirm.content.decode()
-    done = client.post(f"/consent/{token}/withdraw/", {"lang": "en"})
+    done = client.post(form_action(confirm.content.decode(), "withdraw"), {"lang": "en"})
     assert 'data-outcome="withdrawn"' in done.content.decode()
     with tenant_context(tenant_a.pk):
         assert consent_status(candidate) == ConsentStatus.WITHDRAWN
@@ -198,7 +218,7 @@ def test_withdrawing_on_the_page(tenant_a, client, token, candidate):
 @through_links
 def test_the_withdraw_link_of_a_pending_request_offers_the_consent_page(client, token):
     body = page(client, token, "withdraw/", lang="en").content.decode()
-    assert "You have not agreed to a call" in body and f"/consent/{token}/?lang=en" in body
+    assert "You have not agreed to a call" in body and re.search(r'href="/consent/[0-9a-f]{12}/\?lang=en"', body)
 
 
 INVALID_TITLE = "This link is not valid"
@@ -209,11 +229,11 @@ def test_every_unusable_link_shows_the_same_page(tenant_a, client, token):
     unknown = page(client, "x" * 43, lang="en")
     tampered = page(client, token[:-2] + "zz", lang="en")
     post_unknown = client.post("/consent/" + "y" * 43 + "/accept/", {"lang": "en"})
-    accepted = client.post(f"/consent/{token}/accept/", {"lang": "en"})
+    lost_session = Client().get(page(client, token, lang="en").redirect_chain[-1][0])
+    accepted = answer(client, token, "accept", lang="en")
     assert accepted.status_code == 200
-    used = page(client, token, lang="en")
-    reused = client.post(f"/consent/{token}/accept/", {"lang": "en"})
-    responses = [unknown, tampered, post_unknown, used, reused]
+    reused = client.post(f"/consent/{token}/accept/", {"lang": "en", "notice_hash": "0" * 64})
+    responses = [unknown, tampered, post_unknown, lost_session, reused]
     assert {r.status_code for r in responses} == {404}
     assert len({r.content for r in responses}) == 1
     assert INVALID_TITLE in unknown.content.decode()
@@ -226,7 +246,7 @@ def test_an_expired_link_shows_the_same_page(client, token):
     fresh_unknown = page(client, "q" * 43, lang="fr")
     with time_machine.travel(timezone.now() + timedelta(days=14, minutes=1)):
         expired = page(client, token, lang="fr")
-        expired_post = client.post(f"/consent/{token}/accept/", {"lang": "fr"})
+        expired_post = client.post(f"/consent/{token}/accept/", {"lang": "fr", "notice_hash": "0" * 64})
     assert expired.status_code == expired_post.status_code == 404
     assert expired.content == expired_post.content == fresh_unknown.content
 
@@ -241,10 +261,10 @@ def test_odd_tokens_never_cause_a_server_error(client):
 @through_links
 def test_the_public_pages_are_rate_limited_per_ip(client, token, settings):
     settings.CONSENT_PAGE_RATE = "3/min"
-    statuses = [page(client, token, REMOTE_ADDR="198.51.100.1").status_code for _ in range(3)]
+    statuses = [client.get(f"/consent/{token}/").status_code for _ in range(3)]
     blocked = client.post(f"/consent/{token}/accept/", {"lang": "fr"})
-    assert statuses == [200, 200, 200] and blocked.status_code == 429 and blocked["Retry-After"] == "60"
-    assert Client(REMOTE_ADDR="198.51.100.99").get(f"/consent/{token}/").status_code == 200
+    assert statuses == [302, 302, 302] and blocked.status_code == 429 and blocked["Retry-After"] == "60"
+    assert Client(REMOTE_ADDR="198.51.100.99").get(f"/consent/{token}/", follow=True).status_code == 200
 
 
 # --- Emails ------------------------------------------------------------------------------------
@@ -262,8 +282,8 @@ def test_the_request_email_is_html_and_text_in_the_positions_language_with_worki
     consent_url = next(url for url in text_links if url.endswith(f"/consent/{token}/"))
     withdraw_url = next(url for url in text_links if url.endswith(f"/consent/{token}/withdraw/"))
     assert consent_url in html_links and withdraw_url in html_links
-    assert client.get(local(consent_url)).status_code == 200
-    assert client.get(local(withdraw_url)).status_code == 200
+    assert client.get(local(consent_url), follow=True).status_code == 200
+    assert client.get(local(withdraw_url), follow=True).status_code == 200
 
 
 @through_links
@@ -274,20 +294,21 @@ def test_an_arabic_position_gets_an_arabic_right_to_left_email(tenant_a, recruit
     html = message.alternatives[0][0]
     assert message.subject == "تطلب Acme موافقتك على مكالمة فرز أولي"
     assert 'lang="ar" dir="rtl"' in html and "مرحبًا Zineb El Amrani،" in message.body
-    response = client.get(local(next(url for url in links_in(message.body) if url.endswith(f"/consent/{token}/"))))
+    response = client.get(local(next(url for url in links_in(message.body) if url.endswith(f"/consent/{token}/"))), follow=True)
     assert 'dir="rtl"' in response.content.decode()
 
 
 @through_links
 def test_accepting_sends_a_confirmation_with_the_withdraw_link_once(client, token, mailoutbox):
+    body = page(client, token, lang="en").content.decode()
     mailoutbox.clear()
-    client.post(f"/consent/{token}/accept/", {"lang": "en"})
+    client.post(form_action(body, "accept"), {"lang": "en", "notice_hash": re.search(r'name="notice_hash" value="(\w+)"', body).group(1)})
     assert len(mailoutbox) == 1
     confirmation = mailoutbox[0]
     assert confirmation.subject == "Votre consentement à un appel de présélection de Acme"
     withdraw_url = next(url for url in links_in(confirmation.body) if url.endswith("/withdraw/"))
     assert withdraw_url in links_in(confirmation.alternatives[0][0])
-    assert 'data-action="withdraw"' in client.get(local(withdraw_url)).content.decode()
+    assert 'data-action="withdraw"' in client.get(local(withdraw_url), follow=True).content.decode()
 
 
 # --- Dashboard -----------------------------------------------------------------------------------
@@ -397,3 +418,153 @@ def test_staff_see_consent_records_of_every_company_without_personal_fields(clie
         assert client.get(reverse(f"admin:consent_{name}_changelist")).status_code == 200
     detail = client.get(reverse("admin:consent_consentrecord_change", args=[record.pk]))
     assert detail.status_code == 200 and "Secret note" not in detail.content.decode()
+
+
+# --- The link's secret stays out of URLs, Referers and logs ------------------------------------
+
+
+@through_links
+def test_opening_an_emailed_link_moves_its_token_into_the_session(client, token):
+    opened = client.get(f"/consent/{token}/withdraw/", {"lang": "en"})
+    assert opened.status_code == 302 and token not in opened["Location"]
+    assert re.fullmatch(r"/consent/[0-9a-f]{12}/withdraw/\?lang=en", opened["Location"])
+    assert opened["Referrer-Policy"] == "strict-origin" and opened["Cache-Control"].startswith("max-age=0")
+    served = client.get(opened["Location"])
+    assert served.status_code == 200 and served["Referrer-Policy"] == "strict-origin"
+    assert token not in served.content.decode()
+    assert Client().get(opened["Location"]).status_code == 404  # the key is worthless without the session
+
+
+@through_links
+def test_the_page_works_after_the_redirect_accept_decline_withdraw(tenant_a, recruiter_a, client, token, candidate, mailoutbox):
+    shown = page(client, token, lang="en")
+    forms = re.findall(r'<form method="post" action="([^"]+)"', shown.content.decode())
+    assert forms and all(re.fullmatch(r"/consent/[0-9a-f]{12}/\w+/", action) for action in forms)
+    assert answer(client, token, "accept", lang="en").status_code == 200
+    withdraw = page(client, token, "withdraw/", lang="en")
+    assert client.post(form_action(withdraw.content.decode(), "withdraw"), {"lang": "en"}).status_code == 200
+    other = make_candidate(tenant_a, recruiter_a, email="omar@example.test", title="Data engineer")
+    declined = answer(client, send_request(tenant_a, recruiter_a, other, mailoutbox), "decline", lang="en")
+    assert 'data-outcome="declined"' in declined.content.decode()
+    with tenant_context(tenant_a.pk):
+        assert consent_status(candidate) == ConsentStatus.WITHDRAWN
+        assert consent_status(other) == ConsentStatus.DECLINED
+
+
+@through_links
+def test_two_links_open_in_one_browser_each_answer_for_their_own_candidate(tenant_a, recruiter_a, client, token, candidate, mailoutbox):
+    first = page(client, token, lang="en").content.decode()
+    other = make_candidate(tenant_a, recruiter_a, email="omar@example.test")  # same company and position title
+    second_token = send_request(tenant_a, recruiter_a, other, mailoutbox)
+    second = page(client, second_token, lang="en").content.decode()
+    assert form_action(first, "accept") != form_action(second, "accept")
+    shown = re.search(r'name="notice_hash" value="(\w+)"', first).group(1)
+    client.post(form_action(first, "accept"), {"lang": "en", "notice_hash": shown})
+    with tenant_context(tenant_a.pk):
+        assert consent_status(candidate) == ConsentStatus.GRANTED
+        assert consent_status(other) == ConsentStatus.PENDING
+
+
+@through_links
+def test_a_missing_notice_hash_on_the_page_records_nothing(tenant_a, client, token):
+    body = page(client, token, lang="en").content.decode()
+    response = client.post(form_action(body, "accept"), {"lang": "en"})
+    assert response.status_code == 409 and "notice_hash" in response.content.decode()
+    with tenant_context(tenant_a.pk):
+        assert not ConsentRecord.objects.exists()
+
+
+# --- An answered link opened again --------------------------------------------------------------
+
+
+@through_links
+def test_an_accepted_link_opened_again_shows_the_consent_and_the_way_to_withdraw(client, token):
+    answer(client, token, "accept", lang="en")
+    again = Client().get(f"/consent/{token}/", {"lang": "en"}, follow=True)
+    body = again.content.decode()
+    assert again.status_code == 200 and 'data-outcome="granted"' in body
+    assert "You have already answered" in body
+    withdraw = re.search(r'href="(/consent/[0-9a-f]{12}/withdraw/\?lang=en)"', body).group(1)
+    assert 'data-action="withdraw"' in again.client.get(withdraw).content.decode()
+
+
+@through_links
+def test_a_declined_or_withdrawn_link_opened_again_shows_that_decision(tenant_a, client, token, candidate):
+    answer(client, token, "decline", lang="en")
+    declined = Client().get(f"/consent/{token}/", {"lang": "en"}, follow=True)
+    assert declined.status_code == 200 and 'data-outcome="declined"' in declined.content.decode()
+    assert "You have already answered" in declined.content.decode()
+    assert 'data-action="accept"' not in declined.content.decode()  # a "no" is changed by the recruiter's new request
+    with tenant_context(tenant_a.pk):
+        services.record_recruiter_consent(candidate=candidate, by=candidate.position.owner, note="By phone on 3 May")
+        services.withdraw_on_behalf(candidate=candidate, by=candidate.position.owner, note="Asked by email")
+    withdrawn = Client().get(f"/consent/{token}/", {"lang": "fr"}, follow=True)
+    assert withdrawn.status_code == 200 and 'data-outcome="withdrawn"' in withdrawn.content.decode()
+
+
+@through_links
+def test_an_answered_link_is_not_valid_once_it_expires(client, token):
+    answer(client, token, "accept", lang="en")
+    with time_machine.travel(timezone.now() + timedelta(days=settings.CONSENT_TOKEN_DAYS, minutes=1)):
+        expired = Client().get(f"/consent/{token}/", {"lang": "en"}, follow=True)
+    assert expired.status_code == 404 and INVALID_TITLE in expired.content.decode()
+
+
+# --- Arabic: times read left to right, the check mark is not mirrored -----------------------------
+
+
+class _TextOutsideIsolates(html.parser.HTMLParser):
+    """The page's text that is not inside a <bdi dir="ltr">."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.text = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "bdi" and ("dir", "ltr") in attrs:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == "bdi" and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.text.append(data)
+
+
+def times_outside_isolates(body):
+    parser = _TextOutsideIsolates()
+    parser.feed(body)
+    return re.findall(r"\d\d:\d\d", "".join(parser.text))
+
+
+@through_links
+def test_in_arabic_every_time_and_range_is_isolated_left_to_right(client, token):
+    notice = page(client, token, lang="ar").content.decode()
+    accepted = answer(client, token, "accept", lang="ar").content.decode()
+    assert '<bdi dir="ltr" class="time">09:00–12:00</bdi>' in accepted
+    assert '<bdi dir="ltr" class="time">09:00</bdi>' in notice
+    assert times_outside_isolates(notice) == [] and times_outside_isolates(accepted) == []
+
+
+def test_the_check_mark_is_drawn_with_physical_sides_so_right_to_left_does_not_mirror_it():
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
+    rule = re.search(r"\.empty-icon-check::after \{([^}]*)\}", css).group(1)
+    assert "border-right:" in rule and "inline" not in rule
+
+
+# --- Emails ------------------------------------------------------------------------------------
+
+
+@through_links
+def test_email_subjects_are_plain_text_not_html_escaped(tenant_a, recruiter_a, client, mailoutbox):
+    tenant_a.name = "A & B"
+    tenant_a.save()
+    candidate = make_candidate(tenant_a, recruiter_a, email="amal@example.test")
+    token = send_request(tenant_a, recruiter_a, candidate, mailoutbox)
+    assert mailoutbox[-1].subject == "A & B vous demande votre consentement pour un appel de présélection"
+    mailoutbox.clear()
+    answer(client, token, "accept")
+    assert mailoutbox[-1].subject == "Votre consentement à un appel de présélection de A & B"
+    assert "A &amp; B" in mailoutbox[-1].alternatives[0][0]  # the HTML body stays escaped

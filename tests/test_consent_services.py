@@ -39,6 +39,13 @@ pytestmark = pytest.mark.django_db
 through_links = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
 
 
+def accept_as_read(*, token, **kwargs):
+    """Accept as the page does, naming the notice the candidate read (its hash)."""
+    with services.opened_request(token) as consent_request:
+        shown = services.notice_for(consent_request, kwargs.get("language")).text_hash if consent_request else "0" * 64
+    return services.accept(token=token, notice_hash=shown, **kwargs)
+
+
 def token_in(message):
     return re.search(r"/consent/([A-Za-z0-9_-]{40,})/", message.body).group(1)
 
@@ -78,7 +85,7 @@ def fresh(candidate):
 
 @through_links
 def test_accept_records_a_grant_with_the_exact_notice_its_hash_ip_and_browser(tenant_a, candidate, requested):
-    record = services.accept(token=requested, ip="203.0.113.7", user_agent="Firefox/140", language="fr")
+    record = accept_as_read(token=requested, ip="203.0.113.7", user_agent="Firefox/140", language="fr")
     with tenant_context(tenant_a.pk):
         record = ConsentRecord.objects.get(pk=record.pk)
         notice = ConsentNotice.objects.get(text_hash=record.text_hash)
@@ -96,7 +103,7 @@ def test_accept_records_a_grant_with_the_exact_notice_its_hash_ip_and_browser(te
 
 @through_links
 def test_the_notice_is_hashed_in_the_language_the_candidate_read(tenant_a, candidate, requested):
-    record = services.accept(token=requested, language="ar")
+    record = accept_as_read(token=requested, language="ar")
     with tenant_context(tenant_a.pk):
         arabic = ConsentNotice.objects.get(text_hash=record.text_hash)
         assert arabic.language == "ar" and record.language == "ar"
@@ -129,10 +136,10 @@ def test_decline_is_a_decision_distinct_from_no_answer(tenant_a, candidate, requ
 @through_links
 def test_accepting_with_preferred_times_keeps_them_inside_calling_hours(tenant_a, candidate, requested):
     with pytest.raises(Invalid):
-        services.accept(token=requested, preferred_times=[{"weekday": 6, "start": "10:00", "end": "12:00"}])
+        accept_as_read(token=requested, preferred_times=[{"weekday": 6, "start": "10:00", "end": "12:00"}])
     with pytest.raises(Invalid):
-        services.accept(token=requested, preferred_times=[{"weekday": 1, "start": "07:00", "end": "10:00"}])
-    services.accept(token=requested, preferred_times=[
+        accept_as_read(token=requested, preferred_times=[{"weekday": 1, "start": "07:00", "end": "10:00"}])
+    accept_as_read(token=requested, preferred_times=[
         {"weekday": 2, "start": "16:00", "end": "19:00"}, {"weekday": 0, "start": "09:00", "end": "12:00"},
     ])
     with tenant_context(tenant_a.pk):
@@ -146,7 +153,7 @@ def test_accepting_with_preferred_times_keeps_them_inside_calling_hours(tenant_a
 
 @through_links
 def test_withdraw_through_the_link_records_it_and_tells_the_pipeline(tenant_a, candidate, requested):
-    services.accept(token=requested)
+    accept_as_read(token=requested)
     received = []
 
     def cancel_calls(sender, candidate, record, **kwargs):
@@ -172,7 +179,7 @@ def test_withdraw_through_the_link_records_it_and_tells_the_pipeline(tenant_a, c
 def test_an_expired_link_is_refused(tenant_a, candidate, requested):
     with time_machine.travel(timezone.now() + timedelta(days=14, seconds=1)):
         with pytest.raises(services.ConsentLinkInvalid):
-            services.accept(token=requested)
+            accept_as_read(token=requested)
         with pytest.raises(services.ConsentLinkInvalid):
             services.decline(token=requested)
         with tenant_context(tenant_a.pk):
@@ -182,9 +189,9 @@ def test_an_expired_link_is_refused(tenant_a, candidate, requested):
 
 @through_links
 def test_a_used_link_cannot_answer_again(tenant_a, candidate, requested):
-    services.accept(token=requested)
+    accept_as_read(token=requested)
     with pytest.raises(services.ConsentLinkInvalid):
-        services.accept(token=requested)
+        accept_as_read(token=requested)
     with pytest.raises(services.ConsentLinkInvalid):
         services.decline(token=requested)
     with tenant_context(tenant_a.pk):
@@ -203,7 +210,7 @@ def test_a_used_link_cannot_answer_again(tenant_a, candidate, requested):
 ])
 def test_unknown_or_tampered_links_are_refused(tenant_a, candidate, requested, tamper):
     with pytest.raises(services.ConsentLinkInvalid):
-        services.accept(token=tamper(requested))
+        accept_as_read(token=tamper(requested))
     with tenant_context(tenant_a.pk):
         assert not ConsentRecord.objects.exists()
 
@@ -214,8 +221,8 @@ def test_a_new_request_replaces_the_pending_one(tenant_a, recruiter_a, candidate
         services.request_consent(candidate=candidate, by=recruiter_a)
     newer = token_in(mailoutbox[-1])
     with pytest.raises(services.ConsentLinkInvalid):
-        services.accept(token=requested)
-    services.accept(token=newer)
+        accept_as_read(token=requested)
+    accept_as_read(token=newer)
     with tenant_context(tenant_a.pk):
         assert sorted(ConsentRequest.objects.values_list("state", flat=True)) == [RequestState.ANSWERED, RequestState.REVOKED]
 
@@ -224,7 +231,7 @@ def test_a_new_request_replaces_the_pending_one(tenant_a, recruiter_a, candidate
 def test_a_link_cannot_be_used_from_inside_another_company(tenant_b, candidate, requested):
     with tenant_context(tenant_b.pk):
         with pytest.raises(services.ConsentLinkInvalid):
-            services.accept(token=requested)
+            accept_as_read(token=requested)
 
 
 # --- The recruiter's side --------------------------------------------------------------------------
@@ -427,3 +434,14 @@ def test_removing_the_recruiter_who_recorded_a_consent_keeps_the_record(tenant_a
         kept = ConsentRecord.objects.get(pk=record.pk)
         assert kept.recorded_by_id is None and kept.decision == Decision.GRANTED
         assert services.ensure_can_call(candidate) == kept
+
+
+@through_links
+def test_a_consent_without_the_hash_of_the_notice_read_is_not_recorded(tenant_a, candidate, requested):
+    for missing in (None, ""):
+        with pytest.raises(services.NoticeChanged) as refused:
+            services.accept(token=requested, notice_hash=missing)
+        assert refused.value.field == "notice_hash" and "notice_hash" in refused.value.message
+    with tenant_context(tenant_a.pk):
+        assert not ConsentRecord.objects.exists()
+        assert consent_status(candidate) == ConsentStatus.PENDING

@@ -153,3 +153,33 @@ def test_decline_in_arabic_right_to_left(open_page, tenant_a, recruiter_a, mailo
         assert Candidate.objects.get(pk=candidate.pk).status == PipelineStatus.CONSENT_DECLINED
         with pytest.raises(services.ConsentMissing):
             services.ensure_can_call(candidate)
+
+
+def _contrast(first, second):
+    def luminance(rgb):
+        channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_arabic_keeps_the_check_mark_and_times_upright_and_the_address_link_is_visible(open_page, tenant_a, recruiter_a, mailoutbox, screenshots):
+    _candidate, path = consent_link(tenant_a, recruiter_a, mailoutbox, language="ar", name="Amal Benali", email="amal@example.test")
+    page = open_page(path, "ar-MA")
+    assert "/consent/" in page.url and path not in page.url  # the token left the address bar
+    mailto = page.locator('.notice a[href^="mailto:"]')
+    link_colour, decoration = mailto.evaluate("a => [getComputedStyle(a).color, getComputedStyle(a).textDecorationLine]")
+    card = page.locator(".public-card").evaluate("card => getComputedStyle(card).backgroundColor")
+    assert decoration == "underline" and _contrast(link_colour, card) >= 4.5
+
+    page.get_by_role("button", name="أوافق على تلقي المكالمة").click()
+    page.wait_for_selector('[data-outcome="granted"]')
+    page.set_viewport_size({"width": 390, "height": 844})
+    sides = page.evaluate("""() => { const s = getComputedStyle(document.querySelector('.empty-icon-check'), '::after');
+                                     return [s.borderRightWidth, s.borderLeftWidth]; }""")
+    assert sides == ["3px", "0px"]  # drawn the same way as in French: a check mark, not a chevron
+    first_range = page.locator(".times-grid thead bdi").first
+    assert first_range.inner_text() == "09:00–12:00" and first_range.evaluate("e => e.getClientRects().length") == 1
+    page.screenshot(path=screenshots / "consent-ar-accepted-390.png", full_page=True)
