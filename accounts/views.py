@@ -7,7 +7,6 @@ a page is decided by the decorators below; other apps' dashboard views reuse `me
 
 from functools import wraps
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -22,12 +21,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import audit_labels, selectors, services
 from accounts.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -50,22 +49,6 @@ from aihm.secret_links import no_referrer_path, secret_in_session
 EMAIL_BACKEND = "accounts.backends.EmailBackend"
 MEMBERS_PER_PAGE = 25
 AUDIT_ENTRIES_PER_PAGE = 50
-
-# Human labels for the audit actions the accounts app writes; other actions show their code.
-AUDIT_ACTION_LABELS = {
-    "tenant.registered": gettext_lazy("Company registered"),
-    "login": gettext_lazy("Signed in"),
-    "login.failed": gettext_lazy("Failed sign-in"),
-    "login.locked_out": gettext_lazy("Sign-in locked"),
-    "password.changed": gettext_lazy("Password changed"),
-    "password.reset": gettext_lazy("Password reset"),
-    "user.invited": gettext_lazy("Member invited"),
-    "user.invitation_accepted": gettext_lazy("Invitation accepted"),
-    "user.role_changed": gettext_lazy("Role changed"),
-    "user.removed": gettext_lazy("Member removed"),
-    "user.profile_updated": gettext_lazy("Profile updated"),
-}
-
 
 # --- Who may open a page ---
 
@@ -263,6 +246,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def get_user(self, uidb64):
+        """The link's account, read before any company is known (accounts.selectors)."""
+        try:
+            return selectors.user_by_id(urlsafe_base64_decode(uidb64).decode())
+        except (TypeError, ValueError):
+            return None
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
 
@@ -405,26 +395,22 @@ def accept_invitation(request, token, link):
 
 # --- Audit log (admins) ---
 
-def _target_label(target_type):
-    try:
-        return apps.get_model(target_type)._meta.verbose_name
-    except (LookupError, ValueError):
-        return target_type
-
-
 @admin_required
 def audit_log(request):
+    """Who did what to whom: each action's label, and each target's name linked, looked up now
+    (the log stores ids only) in one query per kind of target on the page."""
     actions = sorted(set(selectors.audit_entries().order_by().values_list("action", flat=True).distinct()))
-    filters = AuditFilterForm(request.GET or None, actions=actions, labels=AUDIT_ACTION_LABELS)
+    filters = AuditFilterForm(request.GET or None, actions=actions, labels=audit_labels.ACTION_LABELS)
     action = filters.cleaned_data["action"] if filters.is_valid() else ""
     page = Paginator(selectors.audit_entries(action=action or None), AUDIT_ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     names = selectors.actor_names(page.object_list)
+    targets = audit_labels.resolve_targets(page.object_list)
     rows = [
         {
             "entry": entry,
             "actor": names.get(entry.actor_id, "") if entry.actor_id else "",
-            "action": AUDIT_ACTION_LABELS.get(entry.action, entry.action),
-            "target": _target_label(entry.target_type) if entry.target_type else "",
+            "action": audit_labels.action_label(entry.action),
+            "target": targets.get((entry.target_type, entry.target_id)),
         }
         for entry in page.object_list
     ]

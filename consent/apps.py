@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,11 +10,14 @@ class ConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from accounts.audit_labels import register_target
         from consent import erasure, exports  # noqa: F401  (register the eraser and the export parts)
         from consent.selectors import consent_panel
         from recruiting.panels import register_candidate_panel
 
         register_candidate_panel("consent/_candidate_panel.html", consent_panel)
+        register_target("consent.retentionpolicy", gone=_("Data retention"), fields=(),
+                        name=lambda policy: _("Data retention"), url=lambda policy: reverse("consent:retention"))
 
         post_migrate.connect(allow_consent_scrub, sender=self)
 

@@ -6,3 +6,6 @@ class RecruitingConfig(AppConfig):
     name = "recruiting"
     verbose_name = _("Recruiting")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from recruiting import audit_targets  # noqa: F401  (how the audit log names and links candidates, positions...)
