@@ -12,13 +12,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsTenantMember, IsWriter
 from accounts.services import client_ip
-from aihm.api import PublicThrottle
+from aihm.api import JSONErrorsNegotiation, PublicThrottle
 from consent import selectors, services
 from consent.calling_hours import calling_hours
 from consent.models import ConsentRecord, ConsentRequest, Coverage
@@ -129,19 +129,11 @@ class WithdrawConsentView(APIView):
         return Response(_consent_body(candidate, request.user), status=status.HTTP_201_CREATED)
 
 
-class ZipRenderer(BaseRenderer):
-    media_type = "application/zip"
-    format = "zip"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
 class CandidateExportView(APIView):
     permission_classes = [IsTenantMember, IsWriter]
-    renderer_classes = [JSONRenderer, ZipRenderer]
+    # The archive is a FileResponse; whatever the client asks for (`?format=zip` too), errors are JSON.
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONErrorsNegotiation
 
     @extend_schema(responses={(200, "application/zip"): OpenApiResponse(description="data.json and files/ (CV, ...)")},
                    summary="Everything held about a candidate (right of access), as a zip; audited")

@@ -26,6 +26,7 @@ fi
 
 echo
 echo "AIHM is starting at http://127.0.0.1:$PORT/  (staff admin: http://127.0.0.1:$PORT/admin/)"
+echo "API docs (development only): http://127.0.0.1:$PORT/api/v1/docs/  (schema: /api/v1/schema/)"
 echo "Sign in with one of the demo logins above. Press Ctrl-C to stop."
 echo
 exec .venv/bin/python manage.py run
