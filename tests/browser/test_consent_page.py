@@ -5,12 +5,9 @@ test-output/screenshots/ (or $AIHM_TEST_OUTPUT/screenshots/) for people to look 
 Skipped only when chromium is absent and CI is not set; on CI a missing browser fails.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from aihm.tenancy import tenant_context
 from consent import services
@@ -18,56 +15,20 @@ from consent.models import ConsentRecord, Decision
 from recruiting.models import Candidate, PipelineStatus
 from tests import factories
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
-ON_CI = bool(os.environ.get("CI"))
-
 # live_server serves from a thread: the test's data must be committed, and the link lookup uses
 # the privileged alias.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "privileged"])]
 
 
-def _missing():
-    if not Path(CHROMIUM).exists():
-        return f"{CHROMIUM} is missing: apt-get install -y chromium"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is missing: pip install -e '.[test]'"
-    return None
-
-
 @pytest.fixture(scope="module")
-def browser():
-    missing = _missing()
-    if missing:
-        if ON_CI:
-            pytest.fail(missing)
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop on this thread; the test's own ORM calls are
-    # synchronous and run between browser calls, never concurrently with them.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+def browser(chromium):
+    """The shared Chromium of tests/browser/conftest.py."""
+    return chromium
 
 
 @pytest.fixture
-def screenshots():
-    folder = Path(os.environ.get("AIHM_TEST_OUTPUT") or settings.BASE_DIR / "test-output") / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def screenshots(screenshot_folder):
+    return screenshot_folder
 
 
 @pytest.fixture
