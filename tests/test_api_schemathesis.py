@@ -87,8 +87,9 @@ def test_every_operation_answers_without_5xx_and_as_the_schema_says(seeded, wsgi
     schema = schemathesis.openapi.from_dict(openapi_document())
     schema.app = wsgi_app
     failures = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    operations = [result.ok() for result in schema.get_all_operations()]
+    # Erasures last, so that every other route meets the seeded objects.
+    for operation in sorted(operations, key=lambda operation: operation.method.upper() == "DELETE"):
 
         @hypothesis.settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
                              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
@@ -96,7 +97,7 @@ def test_every_operation_answers_without_5xx_and_as_the_schema_says(seeded, wsgi
         def exercise(case):
             case.path_parameters = {**(case.path_parameters or {}), **_path_parameters(operation.path, seeded)}
             try:
-                response = case.call_and_validate(headers={"Authorization": seeded["bearer"]}, checks=CHECKS)
+                case.call_and_validate(headers={"Authorization": seeded["bearer"]}, checks=CHECKS)
             except AssertionError as error:
                 failures.append(f"{operation.label}: {str(error)[:1500]}")
                 raise
