@@ -33,8 +33,8 @@ def _home_of(*, pk=None, email=None):
 
 
 def _user_before_tenant(**home_lookup):
-    """The account read inside its own company (through RLS), or, for platform staff, through the
-    privileged alias; with a company active, only that company's members are found."""
+    """The account read inside its own company (the step row-level security on users will need),
+    or a staff account (no company) as it is; with a company active, only its members are found."""
     if current_tenant_id() is not None:
         lookup = {"pk": home_lookup["pk"]} if home_lookup.get("pk") is not None else {"email": home_lookup["email"]}
         try:
