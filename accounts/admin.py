@@ -14,6 +14,7 @@ from accounts.models import AuditLog, Tenant, User
 from accounts.selectors import email_in_use
 from accounts.services import revoke_refresh_tokens
 from aihm.admin import AuditedStaffAccess, CompanyFilter, ReadOnlyCrossTenantAdmin, inside_tenant_of, shown_as
+from aihm.tenancy import PRIVILEGED_DB, bypassing_rls
 
 @admin.register(Tenant)
 class TenantAdmin(AuditedStaffAccess, admin.ModelAdmin):
@@ -27,7 +28,9 @@ class TenantAdmin(AuditedStaffAccess, admin.ModelAdmin):
     fields = ["identifier", "name", "is_active", "created_at"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_count=Count("users"))
+        """Through the privileged alias: members are behind row-level security, and staff count
+        every company's."""
+        return super().get_queryset(request).using(PRIVILEGED_DB).annotate(member_count=Count("users"))
 
     @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, tenant):
@@ -106,6 +109,20 @@ class UserAdmin(AuditedStaffAccess, DjangoUserAdmin):
                        "usable_password", "password1", "password2"],
         }),
     ]
+
+    def get_queryset(self, request):
+        """Every company's members and the staff: accounts are behind row-level security."""
+        queryset = bypassing_rls(User)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """The account is read through the privileged alias: so are the company and inviter
+        offered beside it (a relation cannot cross connections)."""
+        return super().formfield_for_foreignkey(db_field, request, using=PRIVILEGED_DB, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return super().formfield_for_manytomany(db_field, request, using=PRIVILEGED_DB, **kwargs)
 
     def delete_view(self, request, object_id, extra_context=None):
         """A member is deleted from inside their company, so what cascades with them is seen."""

@@ -26,7 +26,8 @@ from accounts import selectors, services
 from accounts.emails import normalise_email
 from accounts.models import AuditLog, Language, Role, Tenant, User
 from accounts.permissions import AdminWrites, IsTenantAdmin, IsTenantMember
-from aihm.api import AuthThrottle, ErrorSerializer, StrictCharField, StrictEmailField
+from aihm.api import TENANT_CLAIM, AuthThrottle, ErrorSerializer, StrictCharField, StrictEmailField, TenantRefreshToken
+from aihm.tenancy import canonical_tenant_id, tenant_context
 
 # Longer input is refused before any hashing; no real password or token is this long.
 PASSWORD_MAX_LENGTH = 4096
@@ -56,7 +57,7 @@ def _password_field(**kwargs):
 
 def token_pair(user):
     """A new refresh token (recorded, so it can be revoked) and its access token."""
-    refresh = RefreshToken.for_user(user)
+    refresh = TenantRefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -131,6 +132,15 @@ class LoginSerializer(serializers.Serializer):
     password = _password_field()
 
 
+def _account_of(token):
+    """The account a refresh token was issued to, read inside the company it names."""
+    tenant_id = canonical_tenant_id(token.payload.get(TENANT_CLAIM))
+    if tenant_id is None:
+        return None
+    with tenant_context(tenant_id):
+        return selectors.user_by_id(token.payload.get(jwt_settings.USER_ID_CLAIM))
+
+
 class RefreshSerializer(serializers.Serializer):
     """Rotation: the refresh token presented is spent (blacklisted) and a new pair is issued."""
 
@@ -138,7 +148,7 @@ class RefreshSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         presented = RefreshToken(attrs["refresh"])  # signature, expiry, type and blacklist
-        user = selectors.user_by_id(presented.payload.get(jwt_settings.USER_ID_CLAIM))
+        user = _account_of(presented)
         if user is None or not user.is_active or user.tenant_id is None or not user.tenant.is_active:
             raise AuthenticationFailed(NO_API_ACCESS, code="no_active_account")
         # Every refresh token issued here is recorded; its blacklist row is unique, so of two

@@ -1,4 +1,5 @@
 import uuid
+from contextlib import nullcontext
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -7,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import normalise_email
-from aihm.tenancy import TenantManager, current_tenant_id, fill_tenant
+from aihm.tenancy import PRIVILEGED_DB, TenantManager, current_tenant_id, fill_tenant, tenant_context
 
 
 class Tenant(models.Model):
@@ -62,8 +63,11 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in: a member of one company with a role, or platform staff (no company).
 
-    The users table is the identity table: login looks a user up by email before any tenant is
-    known, so it is guarded by explicit tenant filters (see selectors), not by row-level security.
+    The users table is behind row-level security like every tenant table: the runtime role reads
+    and writes a company's members inside that company only, and never a staff account. The look-ups
+    that come before any company is known go through `accounts.selectors`. A member is saved,
+    deleted and refreshed inside their own company (entered here when none is active); a staff
+    account through the privileged alias, as staff tooling does.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -102,6 +106,29 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = normalize_email(self.email)
+
+    def _in_own_company(self, using):
+        """The context and alias a write or a re-read of this account runs in."""
+        if self.tenant_id is None:
+            return nullcontext(), PRIVILEGED_DB
+        if using == PRIVILEGED_DB or current_tenant_id() is not None:
+            return nullcontext(), using  # staff tooling, or the active company's own rules
+        return tenant_context(self.tenant_id), using
+
+    def save(self, *args, using=None, **kwargs):
+        context, using = self._in_own_company(using or self._state.db)
+        with context:
+            super().save(*args, using=using, **kwargs)
+
+    def delete(self, using=None, keep_parents=False):
+        context, using = self._in_own_company(using or self._state.db)
+        with context:
+            return super().delete(using=using, keep_parents=keep_parents)
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        context, using = self._in_own_company(using or self._state.db)
+        with context:
+            return super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
     @property
     def is_tenant_admin(self):

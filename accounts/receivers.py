@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from accounts import services
 from accounts.security import login_identifier
+from aihm.middleware import remember_tenant
 
 
 @receiver(user_logged_in)
@@ -21,3 +22,9 @@ def audit_failed_login(sender, credentials, request=None, **kwargs):
 @receiver(user_locked_out)
 def audit_lockout(sender, request, username=None, ip_address=None, **kwargs):
     services.record_lockout(identifier=username, request=request)
+
+
+@receiver(user_logged_in)
+def remember_company(sender, request, user, **kwargs):
+    """The session names the company: later requests enter it before the account is read."""
+    remember_tenant(request, user)

@@ -1,19 +1,23 @@
 """Reads that deserve a name.
 
-The few look-ups that must find an account before its company is known are the `user_by_*`
-functions below; everything else reads users inside one company, filtered explicitly.
+Accounts sit behind row-level security like every tenant's data. The few look-ups that must find
+an account before its company is known (sign-in and password reset by email, a reset link's
+account, whether an email is taken anywhere) ask `accounts_user_home(id, email)`, a SECURITY
+DEFINER function of the migrating role (accounts migration 0003) that answers an account's id and
+company and nothing else; the row itself is then read inside that company, on the request's own
+connection. Platform staff (no company) are read through the privileged alias. Everything else
+reads users inside the active company.
 """
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.emails import normalise_email
 from accounts.models import AuditLog, User
-from aihm.tenancy import current_tenant_id, tenant_context
+from aihm.tenancy import bypassing_rls, current_tenant_id, tenant_context
 
-# SECURITY DEFINER, owned by the migrating role (accounts migration 0003): the runtime role learns
-# an account's id and company from its id or email, never its other columns.
 _HOME_SQL = "SELECT id, tenant_id FROM accounts_user_home(%s, %s)"
 
 
@@ -32,36 +36,55 @@ def _home_of(*, pk=None, email=None):
     return User.unscoped.filter(**lookup).values_list("id", "tenant_id").first()
 
 
-def _user_before_tenant(**home_lookup):
-    """The account read inside its own company (the step row-level security on users will need),
-    or a staff account (no company) as it is; with a company active, only its members are found."""
-    if current_tenant_id() is not None:
-        lookup = {"pk": home_lookup["pk"]} if home_lookup.get("pk") is not None else {"email": home_lookup["email"]}
-        try:
-            return User.objects.filter(tenant_id=current_tenant_id(), **lookup).select_related("tenant").first()
-        except ValueError:
-            return None
-    home = _home_of(**home_lookup)
+def _staff_account(user_id):
+    try:
+        return bypassing_rls(User).filter(pk=user_id, tenant__isnull=True).first()
+    except (ValueError, ValidationError):  # not a UUID
+        return None
+
+
+def _member_of_active_company(user_id):
+    try:
+        return User.objects.select_related("tenant").filter(pk=user_id, tenant_id=current_tenant_id()).first()
+    except (ValueError, ValidationError):  # not a UUID
+        return None
+
+
+def _account_at_home(home):
+    """The account `_home_of` found, read inside its own company (or as staff); with another
+    company active, nobody."""
     if home is None:
         return None
     user_id, tenant_id = home
     if tenant_id is None:
-        return User.unscoped.filter(pk=user_id).first()
+        return _staff_account(user_id)
+    active = current_tenant_id()
+    if active is not None and active != str(tenant_id):
+        return None
     with tenant_context(tenant_id):
-        return User.objects.filter(tenant_id=tenant_id, pk=user_id).select_related("tenant").first()
+        return _member_of_active_company(user_id)
 
 
 def user_by_email(email):
-    """The account of an email (compared in its normal form), before any company is known:
-    sign-in, password reset, commands. None when there is none."""
+    """The account of an email (compared in its normal form), of any company or staff: sign-in,
+    password reset, commands. None when there is none."""
     email = normalise_email(email)
-    return _user_before_tenant(email=email) if email else None
+    return _account_at_home(_home_of(email=email)) if email else None
+
+
+def user_for_reset_link(user_id):
+    """The account a password-reset link names, before any company is known."""
+    return _account_at_home(_home_of(pk=user_id)) if user_id else None
 
 
 def user_by_id(user_id):
-    """The account behind a session, a bearer token or an emailed link, before any company is
-    known. None when there is none."""
-    return _user_before_tenant(pk=user_id) if user_id else None
+    """The account behind a session or a bearer token: a member of the active company (read under
+    its row-level security), or, with no company active, a platform staff account. None else."""
+    if not user_id:
+        return None
+    if current_tenant_id() is not None:
+        return _member_of_active_company(user_id)
+    return _staff_account(user_id)
 
 
 def email_in_use(email, *, except_user_id=None):
@@ -89,6 +112,7 @@ def audit_entries(*, action=None):
 
 
 def actor_names(entries):
-    """Names of the actors of these entries that still exist, in one query."""
+    """Names of the actors of these entries that still exist, in one query. Staff act as the
+    platform (their entries have no company), so a company's actors are its members."""
     ids = {entry.actor_id for entry in entries if entry.actor_id}
     return {user.pk: str(user) for user in User.objects.filter(pk__in=ids).only("id", "full_name", "email")}

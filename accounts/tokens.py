@@ -15,11 +15,11 @@ def _state_of(user):
 
 
 def make_invitation_token(user):
-    return signing.dumps({"user": str(user.pk), "state": _state_of(user)}, salt=_SALT)
+    return signing.dumps({"user": str(user.pk), "tenant": str(user.tenant_id), "state": _state_of(user)}, salt=_SALT)
 
 
 def read_invitation_token(token):
-    """The user id the token was made for, or None when it is forged or expired."""
+    """What the token was made for (the user's id and company), or None when it is forged or expired."""
     max_age = timedelta(days=settings.INVITATION_TIMEOUT_DAYS)
     try:
         data = signing.loads(token, salt=_SALT, max_age=max_age)

@@ -249,7 +249,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def get_user(self, uidb64):
         """The link's account, read before any company is known (accounts.selectors)."""
         try:
-            return selectors.user_by_id(urlsafe_base64_decode(uidb64).decode())
+            return selectors.user_for_reset_link(urlsafe_base64_decode(uidb64).decode())
         except (TypeError, ValueError):
             return None
 

@@ -18,11 +18,29 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from aihm.errors import DomainError, outage_for
+from aihm.tenancy import current_tenant_id
 
 _STASH = "_aihm_bearer"
+_TOKEN_STASH = "_aihm_bearer_token"
+TENANT_CLAIM = "tenant_id"
+
+
+class _TenantClaim(Token):
+    @classmethod
+    def for_user(cls, user):
+        token = super().for_user(user)
+        token[TENANT_CLAIM] = str(user.tenant_id) if user.tenant_id else ""
+        return token
+
+
+class TenantRefreshToken(RefreshToken, _TenantClaim):
+    """simplejwt's refresh token (recorded as outstanding, so it can be revoked), naming the
+    account's company: the request enters that company before the account is read, since users
+    sit behind row-level security. Its access tokens carry the claim too."""
 
 
 class TenantJWTAuthentication(JWTAuthentication):
@@ -39,13 +57,14 @@ class TenantJWTAuthentication(JWTAuthentication):
 
     def get_user(self, validated_token):
         """simplejwt's checks (the account exists, is active, its password is unchanged) on the
-        account read before any tenant is known, inside its own company (`user_by_id`)."""
+        account read inside the company the token names (the request entered it, `user_by_id`)."""
         from accounts.selectors import user_by_id  # the API wiring sits above accounts
 
         user_id = validated_token.get(jwt_settings.USER_ID_CLAIM)
         if user_id is None:
             raise InvalidToken(_("Token contained no recognizable user identification"))
-        user = user_by_id(user_id)
+        claimed = validated_token.get(TENANT_CLAIM)
+        user = user_by_id(user_id) if claimed and current_tenant_id() == claimed else None
         if user is None:
             raise exceptions.AuthenticationFailed(_("User not found"), code="user_not_found")
         if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
@@ -57,20 +76,36 @@ class TenantJWTAuthentication(JWTAuthentication):
         return user
 
 
-class TenantJWTScheme(SimpleJWTScheme):
-    """OpenAPI: TenantJWTAuthentication is simplejwt's bearer scheme."""
-
-    target_class = "aihm.api.TenantJWTAuthentication"
+def bearer_tenant_id(request):
+    """The company a request's bearer token names, once its signature, expiry and type are checked
+    (no query); None for no token, a bad one, or one that names none."""
+    authentication = TenantJWTAuthentication()
+    try:
+        header = authentication.get_header(request)
+        raw_token = authentication.get_raw_token(header) if header is not None else None
+        token = authentication.get_validated_token(raw_token) if raw_token is not None else None
+    except (exceptions.AuthenticationFailed, InvalidToken, TokenError):
+        token = None
+    setattr(request, _TOKEN_STASH, token)
+    return (token.get(TENANT_CLAIM) or None) if token is not None else None
 
 
 def authenticate_bearer(request):
-    """Check the bearer token once, for the tenant middleware; failures are left to DRF to report."""
+    """The account of the token `bearer_tenant_id` checked, read inside the company it names (the
+    tenant middleware entered it), kept for DRF; failures are left to DRF to report."""
+    token = getattr(request, _TOKEN_STASH, None)
     try:
-        result = TenantJWTAuthentication().authenticate(request)
+        result = (TenantJWTAuthentication().get_user(token), token) if token is not None else None
     except (exceptions.AuthenticationFailed, InvalidToken, TokenError):
         result = None
     setattr(request, _STASH, result)
     return result
+
+
+class TenantJWTScheme(SimpleJWTScheme):
+    """OpenAPI: TenantJWTAuthentication is simplejwt's bearer scheme."""
+
+    target_class = "aihm.api.TenantJWTAuthentication"
 
 
 class JSONErrorsNegotiation(DefaultContentNegotiation):
@@ -214,6 +249,23 @@ class StrictCharField(serializers.CharField):
             message = _("Must be text, not %(kind)s.") % {"kind": _json_kind(data)}
             raise serializers.ValidationError(message, code="invalid")
         return super().to_internal_value(data)
+
+
+class ChoiceLabelField(serializers.CharField):
+    """The label of a choice field's value (`source`), in the request's language: what
+    `get_<field>_display` answers, read from the model field's choices once, not by DRF calling a
+    bound method on every row (its callable check inspects the method's signature each time)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def bind(self, field_name, parent):
+        super().bind(field_name, parent)
+        model_field = parent.Meta.model._meta.get_field(self.source)
+        self.labels = dict(model_field.flatchoices)
+
+    def to_representation(self, value):
+        return str(self.labels.get(value, value))
 
 
 class StrictEmailField(serializers.EmailField):

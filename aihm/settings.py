@@ -157,12 +157,17 @@ def _database(url):
 _sqlite_url = f"sqlite:///{VAR_DIR / 'aihm.sqlite3'}"
 _default_db = _database(env.str("DATABASE_URL", default=_sqlite_url))
 _privileged_db = _database(env.str("DATABASE_PRIVILEGED_URL", default="") or env.str("DATABASE_URL", default=_sqlite_url))
+POSTGRESQL_ENGINES = ("django.db.backends.postgresql", "aihm.database")
 for _db in (_default_db, _privileged_db):
     if _db["ENGINE"] == "django.db.backends.sqlite3":
         _db["OPTIONS"] = dict(_SQLITE_OPTIONS)
     else:
-        _db.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+        # Connections are reused (checked before reuse); the tenant key never outlives its
+        # request on one (aihm.tenancy.tenant_key_wrapper, tests/test_pooled_connections.py).
+        _db.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
         _db["CONN_HEALTH_CHECKS"] = True
+if _default_db["ENGINE"] == "django.db.backends.postgresql":
+    _default_db["ENGINE"] = "aihm.database"  # the runtime role's connection keeps the RLS key in step
 # Tests create and migrate the database as the owner (tests/conftest.py); SQLite has one file.
 _privileged_db["TEST"] = {"MIRROR": "default"} if _privileged_db["ENGINE"] == "django.db.backends.sqlite3" else {}
 DATABASES = {"default": _default_db, "privileged": _privileged_db}
@@ -276,7 +281,7 @@ _DEVELOPMENT_EMAIL_BACKENDS = ("console", "locmem", "filebased", "dummy")
 def development_parts_in_use():
     """{part: what to set instead} for each embedded default these settings run on."""
     parts = {}
-    if _default_db["ENGINE"] == "django.db.backends.sqlite3":
+    if _default_db["ENGINE"] not in POSTGRESQL_ENGINES:
         parts["database"] = "the database is SQLite: set DATABASE_URL (and DATABASE_PRIVILEGED_URL) to PostgreSQL"
     if not REDIS_URL:
         parts["cache"] = "the cache and the broker are in-process and on the local disk: set REDIS_URL"
@@ -427,6 +432,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sessions are read from the cache (Redis) and written through to the database: a page request
+# costs no query for its session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

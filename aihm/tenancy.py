@@ -1,27 +1,31 @@
 """The tenant walls: a context variable, a scoped default manager, PostgreSQL row-level security.
 
 Everything tenant-related goes through this module; other apps only use it.
-- `tenant_context(tenant_id)` activates a tenant for the current thread of work and sets
-  `app.tenant_id` on the database connection, which the RLS policies read.
+- `tenant_context(tenant_id)` activates a tenant for the current thread of work. The RLS key
+  `app.tenant_id` follows it on the runtime connection: `tenant_key_wrapper` (installed by the
+  `aihm.database` backend) puts `set_config` in front of the first statement that runs with a key
+  the connection does not hold yet, in the same round trip, so entering and leaving a tenant costs
+  no query of its own, and a reused connection never runs a statement under an earlier key.
 - `TenantOwned` is the base of every tenant-owned model: its default manager filters by the
   active tenant and refuses to run when none is active.
 - `EnableRowLevelSecurity` is the migration operation that puts the third wall on a table.
 - `bypassing_rls(model)` is the one, loudly named, way to read across tenants (staff, sweepers).
 """
 
+import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import DatabaseError, connections, models
-from django.db.backends.signals import connection_created
+from django.db import models
 from django.db.migrations.operations.base import Operation
-from django.dispatch import receiver
 
 _active_tenant_id = ContextVar("aihm_tenant_id", default=None)
 
 PRIVILEGED_DB = "privileged"
 DB_SETTING = "app.tenant_id"
+TENANT_KEY_ATTR = "aihm_tenant_key"  # on a DatabaseWrapper: the key its session holds
+UNKNOWN_KEY = object()  # a new statement must set it (rolled back, failed, or not yet read)
 
 
 class TenantNotSet(RuntimeError):
@@ -33,38 +37,49 @@ def current_tenant_id():
     return _active_tenant_id.get()
 
 
-def _apply_db_tenant(connection, value):
-    if connection.vendor != "postgresql" or connection.connection is None:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, false)", [DB_SETTING, value])
+def _set_key_sql(key):
+    """`key` is a canonical UUID (tenant_context checked it) or '': safe as a literal."""
+    return f"SELECT set_config('{DB_SETTING}', '{key}', false)"
 
 
-def _set_db_tenant(value):
-    """Set the RLS key on the runtime connection; a connection that cannot take it is closed."""
-    connection = connections["default"]
-    if connection.vendor != "postgresql":
-        return
-    connection.ensure_connection()
+def tenant_key_wrapper(execute, sql, params, many, context):
+    """Execute wrapper of the runtime connection: the statement runs under the active tenant's key.
+
+    When the connection holds another key (or one a rollback may have undone), `set_config` goes
+    first in the same query string; PostgreSQL runs both in one round trip and, outside a
+    transaction, as one implicit transaction, so a failing statement leaves the key unknown, never
+    wrong. A batch (`executemany`), a server-side cursor or a composed query sets it on its own.
+    """
+    connection = context["connection"]
+    wanted = _active_tenant_id.get() or ""
+    if getattr(connection, TENANT_KEY_ATTR, UNKNOWN_KEY) == wanted:
+        return execute(sql, params, many, context)
+    setattr(connection, TENANT_KEY_ATTR, UNKNOWN_KEY)
+    raw_cursor = context["cursor"].cursor
+    if many or not isinstance(sql, str) or getattr(raw_cursor, "name", None):
+        connection.connection.execute(_set_key_sql(wanted))
+        result = execute(sql, params, many, context)
+    else:
+        result = execute(f"{_set_key_sql(wanted)}; {sql}", params, many, context)
+        raw_cursor.nextset()
+    setattr(connection, TENANT_KEY_ATTR, wanted)
+    return result
+
+
+def forget_tenant_key(connection, key=UNKNOWN_KEY):
+    """The backend's hook: a new session holds no key (''); after a rollback it is unknown."""
+    setattr(connection, TENANT_KEY_ATTR, key)
+
+
+def canonical_tenant_id(value):
+    """A tenant id in the one form the context and the RLS key hold it in, or None when `value`
+    is not one (a tenant id is a UUID)."""
+    if value is None or value == "":
+        return None
     try:
-        _apply_db_tenant(connection, value)
-    except DatabaseError:
-        # An aborted transaction cannot run set_config; a closed connection forgets the setting.
-        if not connection.in_atomic_block:
-            connection.close()
-        raise
-
-
-@receiver(connection_created)
-def _carry_tenant_to_new_connection(sender, connection, **kwargs):
-    """A connection opened inside a tenant context starts with that tenant's RLS key."""
-    if connection.alias == "default" and connection.vendor == "postgresql":
-        tenant_id = _active_tenant_id.get()
-        with connection.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config(%s, %s, false)",
-                [DB_SETTING, "" if tenant_id is None else str(tenant_id)],
-            )
+        return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 @contextmanager
@@ -72,19 +87,18 @@ def tenant_context(tenant_id):
     """Activate a tenant; nesting the same tenant is allowed, switching to another is a bug."""
     if tenant_id is None or tenant_id == "":
         raise TenantNotSet("None is not a tenant")
-    tenant_id = str(tenant_id)
+    canonical = canonical_tenant_id(tenant_id)
+    if canonical is None:
+        raise TenantNotSet(f"{tenant_id!r} is not a tenant id")
+    tenant_id = canonical
     outer = _active_tenant_id.get()
     if outer not in (None, tenant_id):
         raise TenantNotSet("switching tenants inside a tenant context is a bug")
     token = _active_tenant_id.set(tenant_id)
     try:
-        if outer is None:
-            _set_db_tenant(tenant_id)
         yield
     finally:
         _active_tenant_id.reset(token)
-        if outer is None:
-            _set_db_tenant("")
 
 
 class _RefusingQuerySet(models.QuerySet):
@@ -227,8 +241,146 @@ def runtime_role_name():
     """The role the application runs as, when it differs from the migrating owner."""
     runtime = settings.DATABASES["default"]
     privileged = settings.DATABASES.get(PRIVILEGED_DB, runtime)
-    if runtime["ENGINE"] != "django.db.backends.postgresql":
+    if runtime["ENGINE"] not in settings.POSTGRESQL_ENGINES:
         return None
     if runtime.get("USER") and runtime.get("USER") != privileged.get("USER"):
         return runtime["USER"]
     return None
+
+
+# --- Foreign keys that stay inside their tenant -------------------------------------------------
+
+
+def _tenant_column(model):
+    """The column of the model's key to its tenant, or None for a table not keyed by tenant."""
+    for field in model._meta.concrete_fields:
+        if field.name == "tenant" and field.many_to_one and field.related_model._meta.label_lower == "accounts.tenant":
+            return field.column
+    return None
+
+
+def _tenant_foreign_keys(model):
+    """The model's foreign keys (one-to-one included) to tables keyed by tenant, users included."""
+    return [
+        field for field in model._meta.concrete_fields
+        if isinstance(field, models.ForeignKey) and field.name != "tenant" and field.db_constraint
+        and field.target_field.primary_key and _tenant_column(field.related_model) is not None
+    ]
+
+
+class TenantForeignKeys(Operation):
+    """Migration operation: the model's foreign keys to tables keyed by tenant also match the
+    tenant, so no row points into another tenant, not even in raw SQL (PostgreSQL only).
+
+    PostgreSQL checks a foreign key without row-level security, so a plain `position_id` may name
+    another tenant's position. Each such key gets a composite twin `(tenant_id, position_id)
+    REFERENCES (tenant_id, id)`, deferred like Django's and with no ON DELETE (Django applies
+    on_delete); its target gets the unique `(tenant_id, id)` it needs, shared by every key to it.
+    Users are targets too: every path that stores one in a tenant row (`owner`, `created_by`...)
+    stores the member acting in that tenant, never platform staff (tenant NULL), so moving a user
+    that rows still name to another company, or to staff, is refused at commit. `fields` limits
+    the operation to the keys a later migration adds.
+    """
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, model_name, fields=None):
+        self.model_name = model_name
+        self.fields = list(fields) if fields is not None else None
+
+    def deconstruct(self):
+        kwargs = {"model_name": self.model_name}
+        if self.fields is not None:
+            kwargs["fields"] = self.fields
+        return self.__class__.__qualname__, [], kwargs
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model = to_state.apps.get_model(app_label, self.model_name)
+        keys = self._foreign_keys(model)
+        for target in _targets(keys):
+            schema_editor.execute(_add_tenant_key_sql(schema_editor, target))
+        for field in keys:
+            schema_editor.execute(_add_tenant_foreign_key_sql(schema_editor, model, field))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model = from_state.apps.get_model(app_label, self.model_name)
+        keys = self._foreign_keys(model)
+        table = schema_editor.quote_name(model._meta.db_table)
+        for field in keys:
+            name = schema_editor.quote_name(_tenant_foreign_key_name(schema_editor, model, field))
+            schema_editor.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
+        for target in _targets(keys):
+            schema_editor.execute(_drop_unused_tenant_key_sql(schema_editor, target))
+
+    def describe(self):
+        return f"Keep the foreign keys of {self.model_name} inside its tenant"
+
+    def _foreign_keys(self, model):
+        if _tenant_column(model) is None:
+            raise ValueError(f"{model._meta.label} has no tenant for its foreign keys to carry")
+        keys = _tenant_foreign_keys(model)
+        if self.fields is None:
+            return keys
+        unknown = set(self.fields) - {field.name for field in keys}
+        if unknown:
+            raise ValueError(f"{model._meta.label}: {sorted(unknown)} are not foreign keys to a table keyed by tenant")
+        return [field for field in keys if field.name in self.fields]
+
+
+def _targets(keys):
+    return list({field.related_model._meta.db_table: field.related_model for field in keys}.values())
+
+
+def _constraint_name(schema_editor, name):
+    from django.db.backends.utils import truncate_name
+
+    return truncate_name(name, schema_editor.connection.ops.max_name_length())
+
+
+def _tenant_key_name(schema_editor, target):
+    return _constraint_name(schema_editor, f"{target._meta.db_table}_tenant_id_id_key")
+
+
+def _tenant_foreign_key_name(schema_editor, model, field):
+    return _constraint_name(schema_editor, f"{model._meta.db_table}_{field.column}_tenant_fk")
+
+
+def _add_tenant_key_sql(schema_editor, target):
+    """The target's unique `(tenant_id, id)`, unless a key to it from another table made it."""
+    quote, table, name = schema_editor.quote_name, target._meta.db_table, _tenant_key_name(schema_editor, target)
+    columns = f"{quote(_tenant_column(target))}, {quote(target._meta.pk.column)}"
+    return (
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = '{quote(table)}'::regclass"
+        f" AND conname = '{name}') THEN ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} UNIQUE ({columns});"
+        " END IF; END $$"
+    )
+
+
+def _drop_unused_tenant_key_sql(schema_editor, target):
+    """The target's unique `(tenant_id, id)` goes once no foreign key relies on it."""
+    quote, table, name = schema_editor.quote_name, target._meta.db_table, _tenant_key_name(schema_editor, target)
+    return (
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_constraint fk JOIN pg_constraint tenant_key"
+        " ON fk.conindid = tenant_key.conindid AND fk.contype = 'f'"
+        f" WHERE tenant_key.conrelid = '{quote(table)}'::regclass AND tenant_key.conname = '{name}')"
+        f" THEN ALTER TABLE {quote(table)} DROP CONSTRAINT IF EXISTS {quote(name)}; END IF; END $$"
+    )
+
+
+def _add_tenant_foreign_key_sql(schema_editor, model, field):
+    quote, target = schema_editor.quote_name, field.related_model
+    name = _tenant_foreign_key_name(schema_editor, model, field)
+    return (
+        f"ALTER TABLE {quote(model._meta.db_table)} ADD CONSTRAINT {quote(name)}"
+        f" FOREIGN KEY ({quote(_tenant_column(model))}, {quote(field.column)})"
+        f" REFERENCES {quote(target._meta.db_table)} ({quote(_tenant_column(target))}, {quote(target._meta.pk.column)})"
+        " DEFERRABLE INITIALLY DEFERRED"
+    )

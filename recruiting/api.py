@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWrite, IsTenantMember
-from aihm.api import ErrorSerializer, JSONErrorsNegotiation, JSONParser, StrictCharField, StrictEmailField
+from aihm.api import ChoiceLabelField, ErrorSerializer, JSONErrorsNegotiation, JSONParser, StrictCharField, StrictEmailField
 from aihm.errors import Invalid
 from recruiting import cv as cv_files
 from recruiting import selectors, services
@@ -119,8 +119,8 @@ class PositionSerializer(serializers.ModelSerializer):
     description = StrictCharField(max_length=20000, allow_blank=True, required=False)
     location = StrictCharField(max_length=200, allow_blank=True, required=False)
     requirements = RequirementsField(required=False)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    contract_type_label = serializers.CharField(source="get_contract_type_display", read_only=True)
+    status_label = ChoiceLabelField(source="status")
+    contract_type_label = ChoiceLabelField(source="contract_type")
     owner = UserRefSerializer(read_only=True, allow_null=True)
     candidate_count = serializers.SerializerMethodField()
 
@@ -276,8 +276,8 @@ class CandidateSerializer(serializers.ModelSerializer):
     """A candidate as listed: every field comes from the row and its position (no query per row)."""
 
     position = PositionRefSerializer(read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    scoring_status_label = serializers.CharField(source="get_scoring_status_display", read_only=True)
+    status_label = ChoiceLabelField(source="status")
+    scoring_status_label = ChoiceLabelField(source="scoring_status")
     email = serializers.EmailField(read_only=True, allow_blank=True, help_text="Empty when the candidate gave none")
     has_cv = serializers.SerializerMethodField()
 

@@ -20,7 +20,7 @@ def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests fail on CI when PostgreSQL is missing; elsewhere they skip."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if settings.DATABASES["default"]["ENGINE"] in settings.POSTGRESQL_ENGINES:
         return
     for item in items:
         if "postgres" in item.keywords:
@@ -147,8 +147,9 @@ def api_client():
 def bearer_for(user):
     """An API client authenticated with a real access token for this user."""
     from rest_framework.test import APIClient
-    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from aihm.api import TenantRefreshToken
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {TenantRefreshToken.for_user(user).access_token}")
     return client

@@ -494,9 +494,9 @@ def test_an_access_token_dies_with_a_password_change(admin_a):
 
 def test_a_refresh_token_never_recorded_as_issued_is_refused(admin_a, api_client):
     from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from aihm.api import TenantRefreshToken
 
-    refresh = RefreshToken.for_user(admin_a)
+    refresh = TenantRefreshToken.for_user(admin_a)
     OutstandingToken.objects.filter(jti=refresh["jti"]).delete()
     response = api_client.post(reverse("api-auth-refresh"), {"refresh": str(refresh)}, format="json")
     assert response.status_code == 401

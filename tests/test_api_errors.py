@@ -10,9 +10,9 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from aihm import views
+from aihm.api import TenantRefreshToken
 from tests.conftest import bearer_for
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def call(request, admin_a, recruiter_a):
         method, who, *_ = ROUTES[route]
         headers = {"HTTP_ACCEPT_LANGUAGE": "en"}
         if who:
-            headers["HTTP_AUTHORIZATION"] = f"Bearer {RefreshToken.for_user(request.getfixturevalue(who)).access_token}"
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {TenantRefreshToken.for_user(request.getfixturevalue(who)).access_token}"
         client = APIClient()
         client.credentials(**headers)
         path = reverse(f"api-auth-{route}", args=[recruiter_a.pk] if route == "user" else [])

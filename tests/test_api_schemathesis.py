@@ -10,7 +10,6 @@ import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, Phase
-from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -18,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from aihm.api import TenantRefreshToken
 from aihm.tenancy import tenant_context
 from consent import services as consent_services
 from recruiting import services
@@ -48,7 +48,7 @@ def seeded(tenant_a, admin_a, settings, mailoutbox):
     token = _token_in(mailoutbox[-1].body)
     member = factories.UserFactory(tenant=tenant_a, role="viewer", email="victor@acme.test", full_name="Victor Viewer")
     ids = {"positions": position.pk, "questions": question.pk, "candidates": candidate.pk, "users": member.pk}
-    return {"ids": ids, "token": token, "bearer": f"Bearer {RefreshToken.for_user(admin_a).access_token}"}
+    return {"ids": ids, "token": token, "bearer": f"Bearer {TenantRefreshToken.for_user(admin_a).access_token}"}
 
 
 def _token_in(body):

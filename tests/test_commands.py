@@ -34,6 +34,9 @@ def run_command(name, *args, **options):
 
 # --- create_admin ---
 
+# Staff accounts are written through the privileged connection: these tests commit, then flush.
+staff_writes = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
+
 @pytest.fixture
 def admin_env(monkeypatch):
     monkeypatch.setenv("ADMIN_EMAIL", "Olga.Ops@AIHM.test")
@@ -42,25 +45,25 @@ def admin_env(monkeypatch):
     return monkeypatch
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_create_admin_without_input_makes_a_staff_superuser_from_the_environment(admin_env):
     out, _ = run_command("create_admin", interactive=False)
-    user = User.objects.get(email="olga.ops@aihm.test")
+    user = bypassing_rls(User).get(email="olga.ops@aihm.test")
     assert (user.tenant_id, user.is_staff, user.is_superuser, user.full_name) == (None, True, True, "Olga Ops")
     assert user.check_password(STRONG_PASSWORD)
     assert "olga.ops@aihm.test created" in out
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_create_admin_twice_leaves_one_account(admin_env):
     run_command("create_admin", interactive=False)
     admin_env.setenv("ADMIN_EMAIL", "OLGA.OPS@aihm.test")
     out, _ = run_command("create_admin", interactive=False)
     assert "already exists" in out
-    assert User.objects.filter(email="olga.ops@aihm.test").count() == 1
+    assert bypassing_rls(User).filter(email="olga.ops@aihm.test").count() == 1
 
 
-@pytest.mark.django_db
+@staff_writes
 @pytest.mark.parametrize(("variable", "value", "message"), [
     ("ADMIN_EMAIL", None, "ADMIN_EMAIL"),
     ("ADMIN_EMAIL", "not-an-email", "valid email"),
@@ -76,10 +79,10 @@ def test_create_admin_without_input_refuses_missing_or_weak_values(admin_env, va
         admin_env.setenv(variable, value)
     with pytest.raises(CommandError, match=message):
         run_command("create_admin", interactive=False)
-    assert not User.objects.filter(is_staff=True).exists()
+    assert not bypassing_rls(User).filter(is_staff=True).exists()
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_create_admin_asks_again_until_the_answers_are_valid(monkeypatch):
     answers = iter(["no-at-sign", "Ines@AIHM.test", "Ines Ops"])
     passwords = iter(["first-Horse-42", "other-Horse-42", "short", "short", STRONG_PASSWORD, STRONG_PASSWORD])
@@ -88,11 +91,11 @@ def test_create_admin_asks_again_until_the_answers_are_valid(monkeypatch):
     _, err = run_command("create_admin")
     assert "valid email" in err and "differ" in err
     assert err.count("Error:") == 3, "the short password was refused too (validator message in the active language)"
-    user = User.objects.get(email="ines@aihm.test")
+    user = bypassing_rls(User).get(email="ines@aihm.test")
     assert user.is_staff and user.is_superuser and user.check_password(STRONG_PASSWORD)
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_create_admin_without_a_terminal_fails_clearly(monkeypatch):
     def no_terminal(prompt=""):
         raise EOFError
@@ -102,7 +105,7 @@ def test_create_admin_without_a_terminal_fails_clearly(monkeypatch):
         run_command("create_admin")
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_create_admin_does_not_touch_an_existing_member(admin_env, admin_a):
     admin_env.setenv("ADMIN_EMAIL", admin_a.email.upper())
     out, _ = run_command("create_admin", interactive=False)
@@ -121,7 +124,7 @@ DEMO_LOGINS = {
 
 
 def seeded_state():
-    users = User.objects.order_by("email").values_list("email", "tenant__name", "role", "is_staff", "is_active", "password")
+    users = bypassing_rls(User).order_by("email").values_list("email", "tenant__name", "role", "is_staff", "is_active", "password")
     return list(Tenant.objects.values_list("id", "name")), list(users)
 
 
@@ -130,15 +133,15 @@ def no_seed_password(monkeypatch):
     monkeypatch.delenv("SEED_PASSWORD", raising=False)
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_seed_creates_the_demo_company_its_members_and_a_staff_member(no_seed_password):
     out, _ = run_command("seed")
     tenant = Tenant.objects.get(name="Demo Recrutement")
     for email, role in DEMO_LOGINS.items():
-        user = User.objects.get(email=email)
+        user = bypassing_rls(User).get(email=email)
         assert (user.tenant_id, user.role, user.is_active, user.is_staff) == (tenant.pk, role, True, False)
         assert user.check_password(seed_module.DEFAULT_DEMO_PASSWORD)
-    staff = User.objects.get(email="staff@aihm.test")
+    staff = bypassing_rls(User).get(email="staff@aihm.test")
     assert (staff.tenant_id, staff.is_staff, staff.is_superuser) == (None, True, True)
     assert staff.check_password(seed_module.DEFAULT_DEMO_PASSWORD)
     assert settings.FRONTEND_URL + "/" in out
@@ -147,7 +150,7 @@ def test_seed_creates_the_demo_company_its_members_and_a_staff_member(no_seed_pa
         assert email in out
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_seed_twice_gives_the_same_state_without_changing_passwords(no_seed_password):
     run_command("seed")
     first = seeded_state()
@@ -155,10 +158,10 @@ def test_seed_twice_gives_the_same_state_without_changing_passwords(no_seed_pass
     assert seeded_state() == first, "a second run changes nothing (not even a password hash: no one is signed out)"
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_seed_puts_changed_demo_users_back(no_seed_password):
     run_command("seed")
-    recruiter = User.objects.get(email="recruteur@demo.aihm.test")
+    recruiter = bypassing_rls(User).get(email="recruteur@demo.aihm.test")
     recruiter.role, recruiter.is_active = Role.VIEWER, False
     recruiter.set_password("Something-Else-77")
     recruiter.save()
@@ -168,15 +171,15 @@ def test_seed_puts_changed_demo_users_back(no_seed_password):
     assert recruiter.check_password(seed_module.DEFAULT_DEMO_PASSWORD)
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_seed_uses_seed_password_and_does_not_print_it(monkeypatch):
     monkeypatch.setenv("SEED_PASSWORD", "Chosen-Demo-Pass-91")
     out, _ = run_command("seed")
-    assert User.objects.get(email="lecteur@demo.aihm.test").check_password("Chosen-Demo-Pass-91")
+    assert bypassing_rls(User).get(email="lecteur@demo.aihm.test").check_password("Chosen-Demo-Pass-91")
     assert "Chosen-Demo-Pass-91" not in out
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_seed_refuses_a_weak_seed_password(monkeypatch):
     monkeypatch.setenv("SEED_PASSWORD", "12345678901")
     with pytest.raises(CommandError, match="too weak"):
@@ -184,21 +187,21 @@ def test_seed_refuses_a_weak_seed_password(monkeypatch):
     assert not Tenant.objects.exists()
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_seed_refuses_the_public_password_in_production(no_seed_password, settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="SEED_PASSWORD"):
         run_command("seed")
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_seed_refuses_to_take_over_an_account_of_another_company(no_seed_password, tenant_b):
     factories.UserFactory(tenant=tenant_b, email="lecteur@demo.aihm.test")
     with pytest.raises(CommandError, match="outside the demo company"):
         run_command("seed")
 
 
-@pytest.mark.django_db
+@staff_writes
 def test_seed_runs_each_app_demo_inside_the_demo_company(no_seed_password, monkeypatch):
     """Later apps add a `demo.seed_demo(company)`; it runs in the demo tenant's context."""
     seen = []

@@ -121,7 +121,7 @@ def test_the_earlier_implementations_variable_names_are_read_as_aliases(tmp_path
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "http://127.0.0.1:9000", "+212500000001", "https://app.example.com,https://b.example.com",
-        "django.db.backends.postgresql", "aihm_app", "db.example.com", "5433", "aihm", "require",
+        "aihm.database", "aihm_app", "db.example.com", "5433", "aihm", "require",
         "django.db.backends.postgresql", "aihm",
     ]
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import User
+from accounts import selectors
 from aihm import secret_links
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_the_invitation_is_accepted_from_the_token_less_url(invitation_path):
     url = visitor.get(invitation_path)["Location"]
     response = visitor.post(url, {"password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD})
     assert response.status_code == 302 and response.url == reverse("home")
-    invited = User.objects.get(email="new@acme.test")
+    invited = selectors.user_by_email("new@acme.test")
     assert invited.is_active and invited.check_password(NEW_PASSWORD)
 
 

@@ -1,0 +1,1 @@
+"""The `aihm.database` backend: Django's PostgreSQL backend with the tenant key (aihm.tenancy)."""
