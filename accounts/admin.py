@@ -77,8 +77,14 @@ class UserChangeAdminForm(UserChangeForm):
         return _unused_email(self)
 
     def clean(self):
+        """An account's company is fixed: its company's rows name it (positions, decisions,
+        consent records), and the database refuses a row naming another company's person."""
         cleaned = super().clean()
         _clean_staff_or_member(self)
+        if "tenant" in self.changed_data or "is_staff" in self.changed_data:
+            raise ValidationError({"tenant": _(
+                "An account stays in its company: that company's records name it. Deactivate it instead."
+            )})
         return cleaned
 
 @admin.register(User)

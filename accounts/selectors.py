@@ -36,18 +36,20 @@ def _home_of(*, pk=None, email=None):
     return User.unscoped.filter(**lookup).values_list("id", "tenant_id").first()
 
 
-def _staff_account(user_id):
+def _one_or_none(queryset, **lookup):
     try:
-        return bypassing_rls(User).filter(pk=user_id, tenant__isnull=True).first()
-    except (ValueError, ValidationError):  # not a UUID
+        return queryset.get(**lookup)
+    except (User.DoesNotExist, ValueError, ValidationError):  # none, or not a UUID
         return None
+
+
+def _staff_account(user_id):
+    return _one_or_none(bypassing_rls(User), pk=user_id, tenant__isnull=True)
 
 
 def _member_of_active_company(user_id):
-    try:
-        return User.objects.select_related("tenant").filter(pk=user_id, tenant_id=current_tenant_id()).first()
-    except (ValueError, ValidationError):  # not a UUID
-        return None
+    """One query: the account and its company, under the active company's row-level security."""
+    return _one_or_none(User.objects.select_related("tenant"), pk=user_id, tenant_id=current_tenant_id())
 
 
 def _account_at_home(home):

@@ -2,8 +2,10 @@
 throttles, the JSON parser, strict string fields and plain field messages, one exception handler
 that answers JSON with a message naming the field, and the OpenAPI schema of those errors."""
 
+import copy
+
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -249,6 +251,24 @@ class StrictCharField(serializers.CharField):
             message = _("Must be text, not %(kind)s.") % {"kind": _json_kind(data)}
             raise serializers.ValidationError(message, code="invalid")
         return super().to_internal_value(data)
+
+
+class FieldsBuiltOnce:
+    """A ModelSerializer that builds its fields from the model once per class: DRF otherwise does it
+    for every serializer instance (every response), introspecting each model field again. Each
+    instance gets copies. Not for serializers with a related field's queryset, which would be built
+    inside the first request's tenant and kept: that is refused."""
+
+    def get_fields(self):
+        cls = type(self)
+        template = cls.__dict__.get("_fields_template")
+        if template is None:
+            template = super().get_fields()
+            with_queryset = [name for name, field in template.items() if getattr(field, "queryset", None) is not None]
+            if with_queryset:
+                raise ImproperlyConfigured(f"{cls.__name__}: fields with a queryset cannot be built once: {with_queryset}")
+            cls._fields_template = template
+        return copy.deepcopy(template)
 
 
 class ChoiceLabelField(serializers.CharField):

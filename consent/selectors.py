@@ -60,9 +60,14 @@ def derive_status(*, decision, decided_at, request_state, request_expires_at, re
     return ConsentStatus.NOT_REQUESTED
 
 
-def consent_status(candidate, *, record=None, request=None):
-    record = record if record is not None else latest_record(candidate)
-    request = request if request is not None else latest_request(candidate)
+_UNREAD = object()
+
+
+def consent_status(candidate, *, record=_UNREAD, request=_UNREAD):
+    """The candidate's consent state; a caller that already read the latest record or request
+    (None when there is none) passes it, so that it is not read again."""
+    record = latest_record(candidate) if record is _UNREAD else record
+    request = latest_request(candidate) if request is _UNREAD else request
     return derive_status(
         decision=record.decision if record else None,
         decided_at=record.created_at if record else None,
@@ -90,10 +95,10 @@ def describe_windows(windows):
 def consent_panel(candidate, user):
     """Context for `consent/_candidate_panel.html`, under one key so it cannot clobber the
     including page's context: `context.update(consent_panel(candidate, request.user))`."""
-    record = latest_record(candidate)
+    records = list(ConsentRecord.objects.filter(candidate=candidate).select_related("recorded_by").order_by("-id")[:20])
+    record = records[0] if records else None  # the latest decision, as latest_record() reads it
     request = latest_request(candidate)
     status = consent_status(candidate, record=record, request=request)
-    records = list(ConsentRecord.objects.filter(candidate=candidate).select_related("recorded_by").order_by("-id")[:20])
     missing_covers = sorted(set(required_covers()) - set(record.covers)) if status == ConsentStatus.GRANTED else []
     can_write = user.can_write
     return {

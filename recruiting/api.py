@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWrite, IsTenantMember
-from aihm.api import ChoiceLabelField, ErrorSerializer, JSONErrorsNegotiation, JSONParser, StrictCharField, StrictEmailField
+from aihm.api import ChoiceLabelField, ErrorSerializer, FieldsBuiltOnce, JSONErrorsNegotiation, JSONParser, StrictCharField, StrictEmailField
 from aihm.errors import Invalid
 from recruiting import cv as cv_files
 from recruiting import selectors, services
@@ -112,7 +112,7 @@ class RequirementsFieldSchema(OpenApiSerializerFieldExtension):
         return {"oneOf": [component, text, skills]}
 
 
-class PositionSerializer(serializers.ModelSerializer):
+class PositionSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A position as listed; the write fields are the ones the services accept."""
 
     title = StrictCharField(max_length=200)
@@ -272,7 +272,7 @@ class CVScoreDetailsSerializer(serializers.Serializer):
     usage = serializers.DictField(required=False)
 
 
-class CandidateSerializer(serializers.ModelSerializer):
+class CandidateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A candidate as listed: every field comes from the row and its position (no query per row)."""
 
     position = PositionRefSerializer(read_only=True)
@@ -414,10 +414,10 @@ def _upload(request, field, serializer_class, limit):
 
 def _get_or_404(queryset, pk):
     """The object of the caller's company, or the same plain 404 whether it exists elsewhere or not."""
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise NotFound()
-    return found
+    try:
+        return queryset.get(pk=pk)  # no ORDER BY, unlike first()
+    except queryset.model.DoesNotExist:
+        raise NotFound() from None
 
 
 def _position_or_404(pk):

@@ -1,7 +1,7 @@
 """Reads that deserve a name, with their joins and counts done in a fixed number of queries."""
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
 from aihm.errors import Invalid
@@ -27,7 +27,15 @@ DEFAULT_CANDIDATE_ORDERING = "-created_at"
 
 
 def positions_list(*, search="", status=""):
-    positions = Position.objects.select_related("owner").annotate(candidate_count=Count("candidates"))
+    # A count per listed row (a correlated subquery on the candidates' position index) rather than
+    # a join grouping every candidate of the company: the page's LIMIT then applies first.
+    per_position = (
+        Candidate.objects.filter(position=OuterRef("pk")).order_by().values("position")
+        .annotate(n=Count("pk")).values("n")
+    )
+    positions = Position.objects.select_related("owner").annotate(
+        candidate_count=Coalesce(Subquery(per_position, output_field=IntegerField()), 0)
+    )
     if search:
         positions = positions.filter(Q(title__icontains=search) | Q(location__icontains=search))
     if status:

@@ -236,9 +236,10 @@ def draft_script_with_ai(*, by, position):
     return created
 
 
-def script_problems(position):
-    """Why this script cannot be frozen yet, as readable sentences (empty when it can)."""
-    questions = list(position.questions.all())
+def script_problems(position, questions=None):
+    """Why this script cannot be frozen yet, as readable sentences (empty when it can); a caller
+    that already read the position's questions passes them."""
+    questions = list(position.questions.all() if questions is None else questions)
     problems = []
     if not MIN_QUESTIONS <= len(questions) <= MAX_QUESTIONS:
         problems.append(_("A script needs %(min)d to %(max)d questions.") % {"min": MIN_QUESTIONS, "max": MAX_QUESTIONS})

@@ -139,14 +139,15 @@ def position_detail(request, pk):
     position = get_object_or_404(Position.objects.select_related("owner"), pk=pk)
     funnel = selectors.funnel_counts(position)
     candidate_total = sum(funnel.values())
+    questions = list(position.questions.all())
     return TemplateResponse(request, "recruiting/position_detail.html", {
         "position": position,
         "funnel": [{"status": status, "label": status.label, "count": funnel[status.value]} for status in PipelineStatus],
         "candidate_total": candidate_total,
         "candidates": list(selectors.candidates_for_position(position).defer("cv_text")[:PER_PAGE]),
-        "questions": _question_rows(position),
+        "questions": _question_rows(position, questions),
         "latest_version": position.script_versions.select_related("frozen_by").order_by("-number").first(),
-        "script_problems": services.script_problems(position),
+        "script_problems": services.script_problems(position, questions),
         "statuses": PositionStatus.choices,
     })
 
@@ -197,20 +198,22 @@ def position_status(request, pk):
 # --- Screening script ------------------------------------------------------------------------
 
 
-def _question_rows(position):
+def _question_rows(position, questions=None):
+    questions = position.questions.all() if questions is None else questions
     return [
         {"question": question, "number": number, "topics": topic_labels(question.protected_topics)}
-        for number, question in enumerate(position.questions.all(), start=1)
+        for number, question in enumerate(questions, start=1)
     ]
 
 
 def _render_script(request, position, question_form, status=200):
-    questions = _question_rows(position)
+    read = list(position.questions.all())
+    questions = _question_rows(position, read)
     return TemplateResponse(request, "recruiting/script.html", {
         "position": position,
         "questions": questions,
         "question_form": question_form,
-        "problems": services.script_problems(position),
+        "problems": services.script_problems(position, read),
         "versions": list(position.script_versions.select_related("frozen_by").order_by("-number")),
         "room": services.MAX_QUESTIONS - len(questions),
         "min_questions": services.MIN_QUESTIONS,

@@ -325,6 +325,21 @@ def test_staff_changing_a_member_is_audited_once_with_the_fields_changed(staff_c
     assert changed.target_id == str(admin_a.pk) and changed.details["fields"] == ["Full name"]
 
 
+@cross_tenant
+@pytest.mark.parametrize("change", [{"tenant": "other"}, {"is_staff": "on", "tenant": ""}])
+def test_staff_cannot_move_a_member_to_another_company_or_to_the_staff(staff_client, admin_a, recruiter_a, tenant_b, change):
+    url = reverse("admin:accounts_user_change", args=[recruiter_a.pk])
+    form = staff_client.get(url).context_data["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name not in ("password", "groups", "user_permissions", "last_login")}
+    data.update(tenant=str(tenant_b.pk) if change.get("tenant") == "other" else change["tenant"], is_active="on")
+    if "is_staff" in change:
+        data["is_staff"] = "on"
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "stays in its company" in str(response.context_data["adminform"].form.errors)
+    assert bypassing_rls(User).get(pk=recruiter_a.pk).tenant_id == admin_a.tenant_id
+
+
 # --- What staff read: branded, translated, no id first ---
 
 def french_staff_client(client, staff_user):

@@ -63,3 +63,30 @@ def test_positions_list_queries_do_not_grow(client, tenant_a, tenant_b, recruite
     client.force_login(admin_b)
     many = queries_for(lambda: client.get(reverse("recruiting:position_list")))
     assert few == many
+
+
+def test_an_api_request_reads_its_account_and_company_in_one_query_and_sets_no_key_apart(recruiter_a):
+    position = fill(recruiter_a.tenant, 3)
+    with tenant_context(recruiter_a.tenant_id):
+        candidate = position.candidates.first()
+    client = bearer_for(recruiter_a)
+    url = reverse("api-candidate", args=[candidate.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    account, detail = (query["sql"] for query in captured.captured_queries)
+    assert 'FROM "accounts_user" INNER JOIN "accounts_tenant"' in account
+    assert 'FROM "recruiting_candidate"' in detail
+
+
+def test_a_page_reads_its_session_from_the_cache_and_its_account_in_one_query(client, recruiter_a):
+    fill(recruiter_a.tenant, 3)
+    client.force_login(recruiter_a)
+    url = reverse("recruiting:position_list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert not any("django_session" in statement for statement in sql)
+    assert sum('FROM "accounts_user"' in statement for statement in sql) == 1
+    assert len(sql) == 3  # the account with its company, the count, the page of positions
