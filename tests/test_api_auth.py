@@ -199,6 +199,21 @@ def test_lockout_of_an_unknown_email_is_a_platform_event():
     assert "login.failed" in actions and "login.locked_out" in actions
 
 
+def test_api_requests_are_counted_per_user_per_window(admin_a, recruiter_a, monkeypatch):
+    from aihm.api import UserThrottle
+
+    monkeypatch.setattr(UserThrottle, "rate", "3/min", raising=False)
+    with time_machine.travel("2026-12-02 10:00:10", tick=False):
+        client = bearer_for(admin_a)
+        statuses = [client.get(reverse("api-auth-me")).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        refused = client.get(reverse("api-auth-me"))
+        assert refused.status_code == 429 and refused.json()["retry_after_seconds"] == 50
+        assert bearer_for(recruiter_a).get(reverse("api-auth-me")).status_code == 200  # another user's count
+    with time_machine.travel("2026-12-02 10:01:00", tick=False):
+        assert client.get(reverse("api-auth-me")).status_code == 200  # the next minute is a new window
+
+
 def test_login_is_throttled_per_client_address(admin_a, monkeypatch):
     monkeypatch.setattr(AuthThrottle, "rate", "3/min", raising=False)
 
