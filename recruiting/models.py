@@ -242,3 +242,11 @@ class Candidate(TenantOwned):
 
     def __str__(self):
         return self.full_name
+
+    @property
+    def score_provider(self):
+        """Who scored the CV ("offline" for the built-in heuristics): from the lists' annotation,
+        which leaves the score's evidence in the database, or from the details."""
+        if "listed_score_provider" in self.__dict__:
+            return self.listed_score_provider
+        return (self.cv_score_details or {}).get("provider")

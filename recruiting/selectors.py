@@ -1,6 +1,7 @@
 """Reads that deserve a name, with their joins and counts done in a fixed number of queries."""
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -58,8 +59,18 @@ def all_candidates(*, search="", status="", scoring="", ordering=DEFAULT_CANDIDA
     return _filtered_candidates(Candidate.objects.all(), search=search, status=status, scoring=scoring, ordering=ordering)
 
 
+# What no candidate list shows: the CV's text, the score's evidence, notes, and the long columns
+# of the position each row names. Lists leave them in the database.
+NOT_LISTED = (
+    "cv_text", "cv_score_details", "notes", "scoring_error",
+    "position__description", "position__skills", "position__must_haves", "position__nice_to_haves",
+)
+
+
 def _filtered_candidates(candidates, *, search, status, scoring, ordering):
-    candidates = candidates.select_related("position")
+    candidates = candidates.select_related("position").defer(*NOT_LISTED).annotate(
+        listed_score_provider=KT("cv_score_details__provider"),
+    )
     if search:
         candidates = candidates.filter(Q(full_name__icontains=search) | Q(email__icontains=search) | Q(phone__icontains=search))
     if status:
