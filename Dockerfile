@@ -41,6 +41,9 @@ ENV AIHM_VAR_DIR=/app/var \
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["python", "/app/docker/healthcheck.py"]
 ENTRYPOINT ["sh", "/app/docker/entrypoint.sh"]
-# Workers: WEB_CONCURRENCY (gunicorn reads it), default 1; docker-compose.prod.yml sets it.
+# Workers: WEB_CONCURRENCY (gunicorn reads it), sync workers, one per core. Measured on 2 cores
+# with PostgreSQL on the same machine (bench/README.md): 2 workers answered as fast as 3, 5 were
+# slower and threads (gthread, 4 a worker) halved the rate: a request is CPU-bound Python.
+ENV WEB_CONCURRENCY=2
 # The logger class redacts secret links (consent, invitation, password reset) from the access log.
 CMD ["gunicorn", "aihm.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--logger-class", "aihm.access_log.RedactingGunicornLogger", "--timeout", "60", "--graceful-timeout", "30"]
