@@ -2,13 +2,20 @@ import uuid
 from contextlib import nullcontext
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import normalise_email
-from aihm.tenancy import PRIVILEGED_DB, TenantManager, current_tenant_id, fill_tenant, tenant_context
+from aihm.tenancy import (
+    PRIVILEGED_DB,
+    TenantManager,
+    current_tenant_id,
+    fill_tenant,
+    privileged_write_alias,
+    tenant_context,
+)
 
 
 class Tenant(models.Model):
@@ -110,7 +117,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def _in_own_company(self, using):
         """The context and alias a write or a re-read of this account runs in."""
         if self.tenant_id is None:
-            return nullcontext(), PRIVILEGED_DB
+            return nullcontext(), privileged_write_alias() if using in (None, DEFAULT_DB_ALIAS) else using
         if using == PRIVILEGED_DB or current_tenant_id() is not None:
             return nullcontext(), using  # staff tooling, or the active company's own rules
         return tenant_context(self.tenant_id), using

@@ -14,10 +14,10 @@ from functools import partial
 
 from django.contrib import admin
 from django.contrib.admin.utils import display_for_value
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from aihm.tenancy import PRIVILEGED_DB, TenantManager, bypassing_rls, tenant_context
+from aihm.tenancy import PRIVILEGED_DB, TenantManager, bypassing_rls, privileged_write_alias, tenant_context
 
 
 def audit_staff_access(request, action, target=None, **details):
@@ -41,10 +41,8 @@ def inside_tenant_of(obj):
 
 
 def staff_write_alias():
-    """Where staff writes go: the privileged role under PostgreSQL. SQLite has no row-level
-    security and one file, whose write lock the admin view's transaction already holds on the
-    default connection, so writes stay there."""
-    return PRIVILEGED_DB if connections[PRIVILEGED_DB].vendor == "postgresql" else DEFAULT_DB_ALIAS
+    """Where staff writes go (`privileged_write_alias`: the privileged role under PostgreSQL)."""
+    return privileged_write_alias()
 
 
 def shown_as(field_name, label, *, ordering=None):

@@ -167,6 +167,15 @@ def bypassing_rls(model):
     return model.unscoped.using(PRIVILEGED_DB)
 
 
+def privileged_write_alias():
+    """Where writes that must bypass row-level security go: the privileged role under PostgreSQL.
+    SQLite has no row-level security and one file, whose write lock a transaction on the default
+    connection may already hold, so writes stay there."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    return PRIVILEGED_DB if connections[PRIVILEGED_DB].vendor == "postgresql" else DEFAULT_DB_ALIAS
+
+
 def rls_policy_sql(table, allow_platform_rows=False):
     """SQL that puts a table behind row-level security keyed by `app.tenant_id`."""
     key = f"NULLIF(current_setting('{DB_SETTING}', true), '')::uuid"
