@@ -190,15 +190,22 @@ def rls_policy_sql(table, allow_platform_rows=False):
     ]
 
 
-class EnableRowLevelSecurity(Operation):
+class _DatabaseOnlyOperation(Operation):
+    """A migration operation that changes the PostgreSQL schema only, never Django's model state."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def state_forwards(self, app_label, state):
+        pass
+
+
+class EnableRowLevelSecurity(_DatabaseOnlyOperation):
     """Migration operation: ENABLE + FORCE row-level security on a model's table (PostgreSQL only).
 
     `allow_platform_rows` lets rows without a tenant be written (never read) by the runtime role,
     for platform-level records such as a failed login with an unknown email.
     """
-
-    reduces_to_sql = True
-    reversible = True
 
     def __init__(self, model_name, allow_platform_rows=False):
         self.model_name = model_name
@@ -209,9 +216,6 @@ class EnableRowLevelSecurity(Operation):
         if self.allow_platform_rows:
             kwargs["allow_platform_rows"] = True
         return self.__class__.__qualname__, [], kwargs
-
-    def state_forwards(self, app_label, state):
-        pass
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
@@ -277,7 +281,7 @@ def _tenant_foreign_keys(model):
     ]
 
 
-class TenantForeignKeys(Operation):
+class TenantForeignKeys(_DatabaseOnlyOperation):
     """Migration operation: the model's foreign keys to tables keyed by tenant also match the
     tenant, so no row points into another tenant, not even in raw SQL (PostgreSQL only).
 
@@ -291,9 +295,6 @@ class TenantForeignKeys(Operation):
     the operation to the keys a later migration adds.
     """
 
-    reduces_to_sql = True
-    reversible = True
-
     def __init__(self, model_name, fields=None):
         self.model_name = model_name
         self.fields = list(fields) if fields is not None else None
@@ -303,9 +304,6 @@ class TenantForeignKeys(Operation):
         if self.fields is not None:
             kwargs["fields"] = self.fields
         return self.__class__.__qualname__, [], kwargs
-
-    def state_forwards(self, app_label, state):
-        pass
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
