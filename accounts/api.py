@@ -27,7 +27,6 @@ from accounts.emails import normalise_email
 from accounts.models import AuditLog, Language, Role, Tenant, User
 from accounts.permissions import AdminWrites, IsTenantAdmin, IsTenantMember
 from aihm.api import TENANT_CLAIM, AuthThrottle, ErrorSerializer, StrictCharField, StrictEmailField, TenantRefreshToken
-from aihm.tenancy import canonical_tenant_id, tenant_context
 
 # Longer input is refused before any hashing; no real password or token is this long.
 PASSWORD_MAX_LENGTH = 4096
@@ -132,15 +131,6 @@ class LoginSerializer(serializers.Serializer):
     password = _password_field()
 
 
-def _account_of(token):
-    """The account a refresh token was issued to, read inside the company it names."""
-    tenant_id = canonical_tenant_id(token.payload.get(TENANT_CLAIM))
-    if tenant_id is None:
-        return None
-    with tenant_context(tenant_id):
-        return selectors.user_by_id(token.payload.get(jwt_settings.USER_ID_CLAIM))
-
-
 class RefreshSerializer(serializers.Serializer):
     """Rotation: the refresh token presented is spent (blacklisted) and a new pair is issued."""
 
@@ -148,7 +138,8 @@ class RefreshSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         presented = RefreshToken(attrs["refresh"])  # signature, expiry, type and blacklist
-        user = _account_of(presented)
+        payload = presented.payload
+        user = selectors.user_named_by(payload.get(TENANT_CLAIM), payload.get(jwt_settings.USER_ID_CLAIM))
         if user is None or not user.is_active or user.tenant_id is None or not user.tenant.is_active:
             raise AuthenticationFailed(NO_API_ACCESS, code="no_active_account")
         # Every refresh token issued here is recorded; its blacklist row is unique, so of two

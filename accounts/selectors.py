@@ -16,7 +16,7 @@ from django.db import connection
 
 from accounts.emails import normalise_email
 from accounts.models import AuditLog, User
-from aihm.tenancy import bypassing_rls, current_tenant_id, tenant_context
+from aihm.tenancy import bypassing_rls, canonical_tenant_id, current_tenant_id, tenant_context
 
 _HOME_SQL = "SELECT id, tenant_id FROM accounts_user_home(%s, %s)"
 
@@ -87,6 +87,16 @@ def user_by_id(user_id):
     if current_tenant_id() is not None:
         return _member_of_active_company(user_id)
     return _staff_account(user_id)
+
+
+def user_named_by(tenant_id, user_id):
+    """The account a signed token or link names with its company (a refresh token, an
+    invitation), read inside that company; None when the company is not a tenant id."""
+    tenant_id = canonical_tenant_id(tenant_id)
+    if tenant_id is None:
+        return None
+    with tenant_context(tenant_id):
+        return user_by_id(user_id)
 
 
 def email_in_use(email, *, except_user_id=None):

@@ -17,7 +17,7 @@ from accounts.emails import normalise_email
 from accounts.models import AuditLog, Role, Tenant, User
 from accounts.tokens import invitation_token_matches, make_invitation_token, read_invitation_token
 from aihm.errors import Conflict, Invalid, NotAllowed
-from aihm.tenancy import canonical_tenant_id, current_tenant_id, tenant_context
+from aihm.tenancy import current_tenant_id, tenant_context
 from aihm.text import clean_display_text
 
 
@@ -151,11 +151,7 @@ def invited_user_for_token(token):
     data = read_invitation_token(token)
     if data is None:
         return None
-    tenant_id = canonical_tenant_id(data.get("tenant"))
-    if tenant_id is None:
-        return None
-    with tenant_context(tenant_id):  # the invited account is read inside its company
-        user = selectors.user_by_id(data.get("user"))
+    user = selectors.user_named_by(data.get("tenant"), data.get("user"))
     if user is None or user.is_active or not invitation_token_matches(user, data):
         return None
     return user

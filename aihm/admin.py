@@ -40,11 +40,6 @@ def inside_tenant_of(obj):
     return tenant_context(tenant_id) if tenant_id is not None else nullcontext()
 
 
-def staff_write_alias():
-    """Where staff writes go (`privileged_write_alias`: the privileged role under PostgreSQL)."""
-    return privileged_write_alias()
-
-
 def shown_as(field_name, label, *, ordering=None):
     """A read-only column or field showing a model field under a translated label, for fields
     whose model gives none (a verbose name there would need a migration)."""
@@ -151,13 +146,13 @@ class CrossTenantAdmin(AuditedStaffAccess, admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
             return super().changeform_view(request, object_id, form_url, extra_context)
-        with transaction.atomic(using=staff_write_alias()):
+        with transaction.atomic(using=privileged_write_alias()):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
             return super().delete_view(request, object_id, extra_context)
-        with transaction.atomic(using=staff_write_alias()):
+        with transaction.atomic(using=privileged_write_alias()):
             return super().delete_view(request, object_id, extra_context)
 
     def get_deleted_objects(self, objs, request):
@@ -171,11 +166,11 @@ class CrossTenantAdmin(AuditedStaffAccess, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         with inside_tenant_of(obj):
-            obj.save(using=staff_write_alias())
+            obj.save(using=privileged_write_alias())
 
     def delete_model(self, request, obj):
         with inside_tenant_of(obj):
-            obj.delete(using=staff_write_alias())
+            obj.delete(using=privileged_write_alias())
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.migrations.operations.base import Operation
 
 _active_tenant_id = ContextVar("aihm_tenant_id", default=None)
@@ -171,8 +171,6 @@ def privileged_write_alias():
     """Where writes that must bypass row-level security go: the privileged role under PostgreSQL.
     SQLite has no row-level security and one file, whose write lock a transaction on the default
     connection may already hold, so writes stay there."""
-    from django.db import DEFAULT_DB_ALIAS, connections
-
     return PRIVILEGED_DB if connections[PRIVILEGED_DB].vendor == "postgresql" else DEFAULT_DB_ALIAS
 
 
