@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/", include("accounts.api_urls")),
     path("", include("consent.api_urls")),  # candidates/{id}/grant-consent|consent|withdraw-consent|export, consent/{token}...
     path("", include("recruiting.api_urls")),
+    path("", include("interviews.api_urls")),  # candidates/{id}/interviews, interviews/{id}...
 ]
 
 

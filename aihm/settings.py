@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "accounts",
     "recruiting",
     "consent",
+    "interviews",
     "aihm.apps.StaffAdminConfig",  # django.contrib.admin with the audited staff site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -215,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
     "recruiting-requeue-stale-scoring": {"task": "recruiting.requeue_stale_scoring", "schedule": 30.0},
     "consent-reminders": {"task": "consent.send_due_reminders", "schedule": crontab(minute=5)},
     "retention-purge": {"task": "consent.apply_retention_policies", "schedule": crontab(hour=2, minute=30)},
+    # Due interviews are found in the database (never a far-future Celery eta), claimed, dialled.
+    "interviews-dial-due": {"task": "interviews.dial_due_interviews", "schedule": 30.0},
 }
 
 S3_BUCKET = env.str("S3_BUCKET", default="")
@@ -319,6 +322,20 @@ TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 # TWILIO_PHONE_NUMBER: the earlier implementation's name.
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="") or env.str("TWILIO_PHONE_NUMBER", default="")
+# The public base URL Twilio calls the webhooks on (https, the public host, any path prefix):
+# signatures are checked against it, never against the Host header. Default: FRONTEND_URL.
+TWILIO_WEBHOOK_BASE_URL = env.str("TWILIO_WEBHOOK_BASE_URL", default="").rstrip("/") or FRONTEND_URL
+# Twilio's REST API (a stub on 127.0.0.1 in the tests); empty = Twilio's own.
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
+
+# --- Interviews (interviews/): the dialler and the call ---
+# Calls created per second through the provider's account (Twilio's default is 1).
+CALLS_PER_SECOND = env.float("CALLS_PER_SECOND", default=1.0)
+# With the simulator as the telephony, calling hours are computed and shown but do not hold a
+# simulated call back (the demo works at any hour), unless this is on.
+SIMULATED_CALLS_KEEP_CALLING_HOURS = env.bool("SIMULATED_CALLS_KEEP_CALLING_HOURS", default=False)
+# How long the phone rings before the attempt counts as unanswered.
+CALL_RING_SECONDS = env.int("CALL_RING_SECONDS", default=25)
 
 # --- Consent (consent/): links, reminders, calling hours, the public pages' rate limit ---
 CONSENT_TOKEN_DAYS = env.int("CONSENT_TOKEN_DAYS", default=14)

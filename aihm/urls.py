@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("consent/", include("consent.urls")),
+    path("", include("interviews.urls")),
     path("", include("recruiting.urls")),
     path("", views.home, name="home"),
 ]

@@ -254,8 +254,8 @@ def superuser_env():
     return env
 
 
-def psql(sql):
-    subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", "-d", "postgres", "-c", sql],
+def psql(sql, database="postgres"):
+    subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", "-d", database, "-c", sql],
                    env=superuser_env(), check=True, capture_output=True, text=True)
 
 
@@ -656,10 +656,13 @@ def parse_options(argv):
     return options
 
 
-def seed_and_sign_in(app_dir, env, work, scale):
+def seed_and_sign_in(app_dir, env, work, scale, db_name):
     """Seed the data set, then sign in and count queries in process: (ids, routes, queries)."""
     seed_file, spec_file, probe_file = work / "seed.json", work / "spec.json", work / "probe.json"
     took = run_in_app(app_dir, env, [str(BENCH_DIR / "load_app.py"), "seed", "--scale", str(scale), "--out", str(seed_file)], "seed")
+    # A production database has statistics (autovacuum keeps them); a freshly seeded one has none
+    # until autovacuum passes, and without them the planner may pick any index of the table.
+    psql("ANALYZE", database=db_name)
     ids = json.loads(seed_file.read_text())
     log(f"  seeded {ids['companies']} companies, {ids['positions']} positions, {ids['candidates']} candidates "
         f"({ids['big_position_candidates']} in the listed position) in {took:.1f} s")
@@ -733,7 +736,7 @@ def main(argv):
         create_database(app_dir, options.db_name)
         created = True
         prepare_app(app_dir, env)
-        ids, routes, queries = seed_and_sign_in(app_dir, env, work, options.scale)
+        ids, routes, queries = seed_and_sign_in(app_dir, env, work, options.scale, options.db_name)
 
         log(f"Server: {shlex.join(command)}" + (f" with {tuning}" if tuning else ""))
         server = Server(app_dir, env, command, port, work / "server.log")

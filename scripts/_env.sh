@@ -33,3 +33,20 @@ compile_messages() {
     .venv/bin/python manage.py compilemessages --ignore=.venv --verbosity 0
   fi
 }
+
+# apt_install PACKAGE...: install Debian packages the product uses from the system (chromium for
+# the browser tests, sox for the simulated candidate's phone audio) when running as root with
+# apt; otherwise say what is missing and carry on (what needs it says so when it runs).
+apt_install() {
+  local missing=() package
+  for package in "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) \
+      || echo "could not install ${missing[*]} with apt: what needs them will say so" >&2
+  else
+    echo "not installed: ${missing[*]} (install them with apt as root); what needs them will say so" >&2
+  fi
+}

@@ -11,8 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_env.sh
 
-ensure_venv run
+ensure_venv run,speech
 compile_messages
+# The simulated candidate speaks (py-nanotts) at phone quality (sox).
+apt_install sox
 
 export PORT=${PORT:-8000}
 export FRONTEND_URL=${FRONTEND_URL:-http://127.0.0.1:$PORT}

@@ -7,14 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_env.sh
 
-ensure_venv test
+ensure_venv test,speech
 compile_messages
 
-# The browser tests drive Debian's Chromium (never a downloaded browser build).
-if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-    || echo "could not install chromium: the browser tests will say so" >&2
-fi
+# The browser tests drive Debian's Chromium (never a downloaded browser build); the simulated
+# candidate's phone audio is made with sox.
+apt_install chromium sox
 
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432}
 if command -v psql >/dev/null 2>&1 && psql -U "${PGSUPERUSER:-postgres}" -d postgres -Atqc 'select 1' >/dev/null 2>&1; then

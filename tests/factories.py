@@ -1,6 +1,7 @@
 """One factory per model. Tenant-owned rows must be built inside `tenant_context`."""
 
 import factory
+from django.utils import timezone
 
 from accounts.models import AuditLog, Role, Tenant, User
 
@@ -77,3 +78,34 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"candidate{n}@example.test")
     phone = factory.Sequence(lambda n: f"+2126{n:08d}")
     timezone = "Africa/Casablanca"
+
+
+class CallingHoursPolicyFactory(factory.django.DjangoModelFactory):
+    """A company's calling hours: the model's defaults (settings.CALLING_HOURS) unless given."""
+
+    class Meta:
+        model = "consent.CallingHoursPolicy"
+
+
+class ScriptVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recruiting.ScriptVersion"
+
+    position = factory.SubFactory(PositionFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    language = "fr"
+    questions = factory.LazyFunction(lambda: [
+        {"id": f"q{n}", "text": f"Question {n}?", "good_answer": "", "weight": 1, "max_answer_seconds": 60} for n in range(3)
+    ])
+
+
+class InterviewFactory(factory.django.DjangoModelFactory):
+    """A scheduled interview (not dialled); the script belongs to the candidate's position."""
+
+    class Meta:
+        model = "interviews.Interview"
+
+    candidate = factory.SubFactory(CandidateFactory)
+    script = factory.SubFactory(ScriptVersionFactory, position=factory.SelfAttribute("..candidate.position"))
+    language = "fr"
+    next_call_at = factory.LazyFunction(timezone.now)

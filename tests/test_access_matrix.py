@@ -100,6 +100,15 @@ ROUTES = [
     (API, "api-candidate-cv", "put", "candidate", True),
     (API, "api-candidate-score", "post", "candidate", True),
     (API, "api-candidate-decision", "post", "candidate", True),
+    # interviews
+    (PAGE, "interviews:schedule", "post", "candidate", True),
+    (PAGE, "interviews:detail", "get", "interview", False),
+    (PAGE, "interviews:reschedule", "post", "interview", True),
+    (PAGE, "interviews:cancel", "post", "interview", True),
+    (API, "api-candidate-interviews", "post", "candidate", True),
+    (API, "api-interview", "get", "interview", False),
+    (API, "api-interview-reschedule", "post", "interview", True),
+    (API, "api-interview-cancel", "post", "interview", True),
 ]
 
 # Routes whose id is not a tenant object (public links carry their own secret).
@@ -107,6 +116,9 @@ NOT_TENANT_OBJECT_ROUTES = {
     "accounts:accept_invitation", "accounts:password_reset_confirm",
     "consent:page", "consent:accept", "consent:decline", "consent:times", "consent:withdraw",
     "api-consent", "api-consent-accept", "api-consent-decline", "api-consent-withdraw",
+    # Twilio's webhooks: signed requests naming an attempt by its unguessable id (tests/test_interview_webhooks.py).
+    "interviews:webhook_voice", "interviews:webhook_confirm", "interviews:webhook_callback", "interviews:webhook_answer",
+    "interviews:webhook_recording", "interviews:webhook_call_status",
 }
 
 
@@ -125,7 +137,9 @@ def world(tenant_a, admin_a, recruiter_a, viewer_a, admin_b):
             by=recruiter_a, position=position, full_name="Amal Tenant-A", phone="0612345678",
             cv=SimpleUploadedFile("cv.pdf", cv_samples.pdf_bytes()),
         )
-    return {"member": recruiter_a, "invited": invited, "position": position, "question": question, "candidate": candidate}
+        interview = factories.InterviewFactory(candidate=candidate)
+    return {"member": recruiter_a, "invited": invited, "position": position, "question": question, "candidate": candidate,
+            "interview": interview}
 
 
 def url_for(name, obj):

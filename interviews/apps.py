@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InterviewsConfig(AppConfig):
+    name = "interviews"
+    verbose_name = _("Interviews")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from interviews import erasure, receivers  # noqa: F401  (the eraser, consent's withdrawal)
+        from interviews.selectors import interview_panel
+        from recruiting.panels import register_candidate_panel
+
+        register_candidate_panel("interviews/_candidate_panel.html", interview_panel)

@@ -1,0 +1,61 @@
+"""Named reads of the interviews app."""
+
+from django.conf import settings
+from django.utils import timezone
+
+from consent import calling_hours
+from consent.services import ConsentMissing, ensure_can_call
+from interviews import telephony
+from interviews.models import ACTIVE_STATES, CallPolicy, Interview
+
+
+def call_policy():
+    """The active company's call policy; an unsaved one with the defaults when it has none."""
+    return CallPolicy.objects.first() or CallPolicy(**CallPolicy.DEFAULTS)
+
+
+def interviews_of(candidate):
+    return list(
+        Interview.objects.filter(candidate=candidate).select_related("script").prefetch_related("attempts")
+        .order_by("-created_at")
+    )
+
+
+def interview_detail(interview_id):
+    """One interview with what its page and API show, or None (another tenant's is None too)."""
+    return (
+        Interview.objects.filter(pk=interview_id)
+        .select_related("candidate", "candidate__position", "script")
+        .prefetch_related("attempts", "answers", "events")
+        .first()
+    )
+
+
+def interview_panel(candidate, user):
+    """The candidate page's interview panel: the interviews, the active one, whether one can be
+    scheduled, and the calling hours that apply (shown even when the simulator ignores them)."""
+    from interviews.personas import persona_choices
+    from interviews.services import calling_hours_hold
+
+    interviews = interviews_of(candidate)
+    active = next((i for i in interviews if i.state in ACTIVE_STATES), None)
+    rules = calling_hours.rules_for(candidate)
+    try:
+        ensure_can_call(candidate)
+        call_refusal = ""
+    except ConsentMissing as refusal:
+        call_refusal = refusal.message
+    return {
+        "call_refusal": call_refusal,
+        "can_schedule": user.can_write and not call_refusal and active is None,
+        "local_now": timezone.now().astimezone(calling_hours.zone(candidate.timezone)),
+        "candidate": candidate,
+        "interviews": interviews,
+        "active_interview": active,
+        "can_write": user.can_write,
+        "simulated": telephony.is_simulated(),
+        "calling_hours_hold": calling_hours_hold(candidate),
+        "keep_hours_setting": settings.SIMULATED_CALLS_KEEP_CALLING_HOURS,
+        "calling_rules": rules.describe(),
+        "personas": persona_choices() if telephony.is_simulated() else [],
+    }

@@ -1,0 +1,40 @@
+"""Celery tasks of the interviews app: thin, keyed by ids, safe to run twice."""
+
+from celery import shared_task
+
+from aihm.tasks import TenantTask
+from interviews import dialler
+
+
+@shared_task(name="interviews.dial_due_interviews")
+def dial_due_interviews():
+    """Beat, every 30 s, across tenants: claim the due interviews and queue their dials."""
+    return len(dialler.dial_due_interviews())
+
+
+@shared_task(base=TenantTask, name="interviews.place_call")
+def place_call_task(tenant_id, interview_id):
+    dialler.place_call(interview_id)
+
+
+@shared_task(base=TenantTask, bind=True, name="interviews.fetch_recording")
+def fetch_recording_task(self, tenant_id, answer_id):
+    """Store one answer's audio; after the last retry the answer is marked audio_missing."""
+    from aihm.tasks import ProviderUnavailable
+    from interviews import recordings
+
+    try:
+        recordings.store_recording(answer_id)
+    except ProviderUnavailable as error:
+        if self.request.retries >= self.max_retries:
+            recordings.mark_audio_missing(answer_id, str(error))
+            return
+        raise
+
+
+@shared_task(base=TenantTask, name="interviews.simulate_call")
+def simulate_call_task(tenant_id, call_sid, request):
+    """The simulated candidate answering one call (the embedded telephony)."""
+    from interviews.simulator import run_simulated_call
+
+    run_simulated_call(call_sid, request)

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from interviews import views, webhooks
+
+app_name = "interviews"
+
+urlpatterns = [
+    path("candidates/<uuid:pk>/interviews/schedule/", views.schedule, name="schedule"),
+    path("interviews/<uuid:pk>/", views.interview_detail, name="detail"),
+    path("interviews/<uuid:pk>/reschedule/", views.reschedule, name="reschedule"),
+    path("interviews/<uuid:pk>/cancel/", views.cancel, name="cancel"),
+    path("webhooks/twilio/", include(webhooks.urlpatterns)),
+]

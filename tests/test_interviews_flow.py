@@ -1,0 +1,208 @@
+"""The phone interview from scheduling to every answer's audio stored, on the embedded defaults:
+the simulator answers through the real webhook views with real signatures, one persona a test."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from aihm.errors import Conflict
+from aihm.tenancy import tenant_context
+from consent import services as consent_services
+from consent.models import Channel, ConsentRecord, Decision
+from interviews import dialler, services
+from interviews.models import Answer, AnswerState, CallAttempt, CallOutcome, Interview, InterviewState
+from recruiting.models import Candidate, PipelineStatus
+from tests import factories
+
+# The dialler and the webhooks find their work across tenants through the privileged alias,
+# which sees committed rows only.
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
+
+QUESTIONS = (
+    "Tell us about your experience with Python and Django.",
+    "How do you work in a team when a deadline is close?",
+    "When could you start, and what salary do you expect?",
+)
+# A Tuesday, 11:00 in Casablanca: inside calling hours.
+WEEKDAY_MORNING = "2026-03-10T10:00:00+00:00"
+
+
+@pytest.fixture
+def candidate(tenant_a, recruiter_a):
+    with tenant_context(tenant_a.pk):
+        position = factories.PositionFactory(owner=recruiter_a, title="Développeur Python", language="en")
+        for order, text in enumerate(QUESTIONS):
+            factories.QuestionFactory(position=position, order=order, text=text, max_answer_seconds=60)
+        candidate = factories.CandidateFactory(position=position, full_name="Zineb El Amrani", phone="+212612345678")
+        consent_services.record_recruiter_consent(candidate=candidate, by=recruiter_a, note="Agreed by phone on 3 March.")
+        return candidate
+
+
+def schedule(candidate, recruiter, persona="good", **kwargs):
+    with tenant_context(candidate.tenant_id):
+        return services.schedule_interview(by=recruiter, candidate=candidate, persona=persona, **kwargs)
+
+
+def reload(interview):
+    with tenant_context(interview.tenant_id):
+        return Interview.objects.get(pk=interview.pk)
+
+
+def answers_of(interview):
+    with tenant_context(interview.tenant_id):
+        return list(Answer.objects.filter(interview=interview).order_by("question_index", "created_at"))
+
+
+def attempts_of(interview):
+    with tenant_context(interview.tenant_id):
+        return list(CallAttempt.objects.filter(interview=interview).order_by("number"))
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_a_good_candidate_is_interviewed_and_every_answer_is_stored(candidate, recruiter_a):
+    interview = schedule(candidate, recruiter_a)
+
+    interview = reload(interview)
+    assert interview.state == InterviewState.AUDIO_COMPLETE
+    [attempt] = attempts_of(interview)
+    assert attempt.outcome == CallOutcome.COMPLETED and attempt.call_sid.startswith("CA") and attempt.answered_by == "human"
+    answers = answers_of(interview)
+    assert [a.question_index for a in answers] == [0, 1, 2]
+    for answer in answers:
+        assert answer.state == AnswerState.STORED
+        assert answer.storage_key.startswith(f"tenants/{candidate.tenant_id}/recordings/")
+        assert len(answer.checksum) == 64 and answer.size_bytes > 1000
+        with default_storage.open(answer.storage_key) as stored:
+            assert stored.read(4) == b"RIFF"
+    with tenant_context(candidate.tenant_id):
+        assert Candidate.objects.get(pk=candidate.pk).status == PipelineStatus.INTERVIEW_DONE
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_a_dropped_call_resumes_on_the_next_attempt_at_the_first_unanswered_question(candidate, recruiter_a):
+    interview = schedule(candidate, recruiter_a, persona="hangs_up")
+
+    interview = reload(interview)
+    assert interview.state == InterviewState.PARTIAL
+    [first] = attempts_of(interview)
+    assert first.outcome == CallOutcome.DROPPED
+    assert [a.question_index for a in answers_of(interview) if a.state == AnswerState.STORED] == [0]
+    assert interview.next_call_at == timezone.now() + timedelta(minutes=120)
+
+    with time_machine.travel(interview.next_call_at + timedelta(seconds=1), tick=False):
+        dialler.dial_due_interviews()
+
+    interview = reload(interview)
+    second = attempts_of(interview)[1]
+    with tenant_context(candidate.tenant_id):
+        asked_on_second = list(Answer.objects.filter(attempt=second).values_list("question_index", flat=True))
+    assert asked_on_second[0] == 1  # resumed at the second question, not from the start
+    # This candidate hangs up after half of what is asked each time: a third call ends it.
+    assert interview.state == InterviewState.PARTIAL
+    with time_machine.travel(interview.next_call_at + timedelta(seconds=1), tick=False):
+        dialler.dial_due_interviews()
+    interview = reload(interview)
+    assert sorted(a.question_index for a in answers_of(interview) if a.state == AnswerState.STORED) == [0, 1, 2]
+    assert interview.state == InterviewState.AUDIO_COMPLETE
+    assert [a.outcome for a in attempts_of(interview)] == [CallOutcome.DROPPED, CallOutcome.DROPPED, CallOutcome.COMPLETED]
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_pressing_2_on_the_call_withdraws_consent_and_ends_the_interview(candidate, recruiter_a):
+    interview = schedule(candidate, recruiter_a, persona="declines")
+
+    assert reload(interview).state == InterviewState.DECLINED_ON_CALL
+    assert answers_of(interview) == []
+    with tenant_context(candidate.tenant_id):
+        withdrawals = list(ConsentRecord.objects.filter(candidate=candidate, decision=Decision.WITHDRAWN).values_list("channel", flat=True))
+        status = Candidate.objects.get(pk=candidate.pk).status
+    assert withdrawals == [Channel.PHONE]
+    assert status == PipelineStatus.CONSENT_DECLINED
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_a_busy_line_is_retried_sooner_and_no_answer_three_times_is_unreachable(candidate, recruiter_a):
+    busy = schedule(candidate, recruiter_a, persona="busy")
+    busy = reload(busy)
+    assert busy.state == InterviewState.SCHEDULED and busy.next_call_at == timezone.now() + timedelta(minutes=20)
+    with tenant_context(candidate.tenant_id):
+        services.cancel_interview(by=recruiter_a, interview=busy)
+
+    interview = schedule(candidate, recruiter_a, persona="no_answer")
+    for _ in range(2):
+        due = reload(interview).next_call_at
+        with time_machine.travel(due + timedelta(seconds=1), tick=False):
+            dialler.dial_due_interviews()
+    interview = reload(interview)
+    assert interview.state == InterviewState.UNREACHABLE
+    assert [a.outcome for a in attempts_of(interview)] == [CallOutcome.NO_ANSWER] * 3
+    assert "3 attempts" in interview.failure_reason
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_a_silent_candidate_is_asked_again_once_then_each_question_is_skipped(candidate, recruiter_a):
+    interview = schedule(candidate, recruiter_a, persona="silent")
+
+    interview = reload(interview)
+    states = [(a.question_index, a.take, a.state) for a in answers_of(interview)]
+    assert states == [(i, t, AnswerState.DISCARDED if t == 1 else AnswerState.SILENT) for i in range(3) for t in (1, 2)]
+    assert interview.state == InterviewState.AUDIO_COMPLETE
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_scheduling_is_refused_without_consent_in_the_past_and_beside_an_active_interview(candidate, recruiter_a):
+    with tenant_context(candidate.tenant_id):
+        consent_services.withdraw_on_behalf(candidate=candidate, by=recruiter_a, note="Asked by email.")
+    with pytest.raises(Conflict):
+        schedule(candidate, recruiter_a)
+
+    with tenant_context(candidate.tenant_id):
+        consent_services.record_recruiter_consent(candidate=candidate, by=recruiter_a, note="Agreed again by phone.")
+    with pytest.raises(Conflict, match="past"):
+        schedule(candidate, recruiter_a, at=timezone.now() - timedelta(hours=1))
+
+    later = timezone.now() + timedelta(days=1)
+    interview = schedule(candidate, recruiter_a, at=later)
+    assert reload(interview).state == InterviewState.SCHEDULED
+    with pytest.raises(Conflict, match="already has an interview"):
+        schedule(candidate, recruiter_a)
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_a_cancelled_or_moved_interview_is_never_dialled_at_its_old_time(candidate, recruiter_a):
+    later = timezone.now() + timedelta(hours=2)
+    interview = schedule(candidate, recruiter_a, at=later)
+    with tenant_context(candidate.tenant_id):
+        services.reschedule_interview(by=recruiter_a, interview=interview, at=later + timedelta(days=1))
+    with time_machine.travel(later + timedelta(minutes=1), tick=False):
+        assert dialler.dial_due_interviews() == []
+    with tenant_context(candidate.tenant_id):
+        services.cancel_interview(by=recruiter_a, interview=reload(interview))
+    with time_machine.travel(later + timedelta(days=1, minutes=1), tick=False):
+        assert dialler.dial_due_interviews() == []
+    assert attempts_of(interview) == []
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_two_racing_ticks_claim_an_interview_once(candidate, recruiter_a, settings):
+    later = timezone.now() + timedelta(hours=1)
+    interview = schedule(candidate, recruiter_a, at=later)
+    with time_machine.travel(later + timedelta(seconds=5), tick=False):
+        from unittest import mock
+
+        with mock.patch("interviews.tasks.place_call_task.apply_async") as queued:
+            first = dialler.dial_due_interviews()
+            second = dialler.dial_due_interviews()
+    assert first == [interview.pk] and second == []
+    assert queued.call_count == 1
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_withdrawing_consent_cancels_the_pending_interview(candidate, recruiter_a):
+    interview = schedule(candidate, recruiter_a, at=timezone.now() + timedelta(days=1))
+    with tenant_context(candidate.tenant_id):
+        consent_services.withdraw_on_behalf(candidate=candidate, by=recruiter_a, note="Asked by email.")
+    assert reload(interview).state == InterviewState.CANCELLED
