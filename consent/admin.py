@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from aihm.admin import ReadOnlyCrossTenantAdmin, shown_as
-from consent.models import ConsentRecord, ConsentRequest, RetentionPolicy
+from consent.models import CallingHoursPolicy, ConsentRecord, ConsentRequest, RetentionPolicy
 
 
 @admin.register(ConsentRecord)
@@ -30,6 +30,15 @@ class ConsentRequestAdmin(ReadOnlyCrossTenantAdmin):
 @admin.register(RetentionPolicy)
 class RetentionPolicyAdmin(ReadOnlyCrossTenantAdmin):
     list_display = ("company", "recordings_days", "other_data_months", "updated_at")
+    list_select_related = ("tenant",)
+    updated_by_shown = shown_as("updated_by", _("updated by"))
+    labelled_fields = {**ReadOnlyCrossTenantAdmin.labelled_fields, "updated_by": "updated_by_shown"}
+
+
+@admin.register(CallingHoursPolicy)
+class CallingHoursPolicyAdmin(ReadOnlyCrossTenantAdmin):
+    list_display = ("company", "days", "start", "end", "second_start", "second_end", "skip_public_holidays",
+                    "french_decree_for_french_numbers", "updated_at")
     list_select_related = ("tenant",)
     updated_by_shown = shown_as("updated_by", _("updated by"))
     labelled_fields = {**ReadOnlyCrossTenantAdmin.labelled_fields, "updated_by": "updated_by_shown"}

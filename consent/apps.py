@@ -18,6 +18,8 @@ class ConsentConfig(AppConfig):
         register_candidate_panel("consent/_candidate_panel.html", consent_panel)
         register_target("consent.retentionpolicy", gone=_("Data retention"), fields=(),
                         name=lambda policy: _("Data retention"), url=lambda policy: reverse("consent:retention"))
+        register_target("consent.callinghourspolicy", gone=_("Calling hours"), fields=(),
+                        name=lambda policy: _("Calling hours"), url=lambda policy: reverse("consent:calling_hours"))
 
         post_migrate.connect(allow_consent_scrub, sender=self)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aihm.tenancy import TenantManager, TenantOwned
+from consent.calling_hours import calling_hours
 from recruiting.models import InterviewLanguage
 
 PURPOSE_CALL_CONSENT = "call_consent"
@@ -255,3 +256,55 @@ class RetentionPolicy(TenantOwned):
 
     def __str__(self):
         return f"{self.recordings_days} d / {self.other_data_months} m"
+
+
+def default_calling_days():
+    return list(calling_hours().days)
+
+
+def default_calling_start():
+    return calling_hours().start
+
+
+def default_calling_end():
+    return calling_hours().end
+
+
+class CallingHoursPolicy(TenantOwned):
+    """When a company's candidates may be phoned, in each candidate's local time: the days, one
+    or two daily windows (a break between them), and public holidays. French numbers follow the
+    French decree's hours unless the company turns that off (consent.calling_hours)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    days = models.JSONField(_("calling days"), default=default_calling_days)  # weekday numbers, 0 = Monday
+    start = models.TimeField(_("calls from"), default=default_calling_start)
+    end = models.TimeField(_("calls until"), default=default_calling_end)
+    second_start = models.TimeField(_("after the break, calls from"), null=True, blank=True)
+    second_end = models.TimeField(_("after the break, calls until"), null=True, blank=True)
+    skip_public_holidays = models.BooleanField(_("no calls on public holidays"), default=True)
+    french_decree_for_french_numbers = models.BooleanField(_("French numbers follow the French decree's hours"), default=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calling hours policy")
+        verbose_name_plural = _("calling hours policies")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="consent_calling_hours_one_per_tenant"),
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="consent_calling_hours_window"),
+            models.CheckConstraint(
+                condition=models.Q(second_start__isnull=True, second_end__isnull=True)
+                | models.Q(second_start__gte=models.F("end"), second_end__gt=models.F("second_start")),
+                name="consent_calling_hours_second_window",
+            ),
+        ]
+
+    def __str__(self):
+        return ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in self.windows)
+
+    @property
+    def windows(self):
+        """The daily windows as (start, end) pairs, the second one after the break if set."""
+        if self.second_start is None or self.second_end is None:
+            return ((self.start, self.end),)
+        return ((self.start, self.end), (self.second_start, self.second_end))

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from consent.calling_hours import WEEKDAY_NAMES
 from consent.models import (
+    CallingHoursPolicy,
     CallTimePreference,
     ConsentRecord,
     ConsentRequest,
@@ -30,6 +31,11 @@ STATUS_BADGES = {
 def retention_policy():
     """The active tenant's policy, or the defaults (unsaved) when the company never changed it."""
     return RetentionPolicy.objects.first() or RetentionPolicy()
+
+
+def calling_hours_policy():
+    """The active tenant's calling hours, or the defaults (unsaved) when the company never set them."""
+    return CallingHoursPolicy.objects.first() or CallingHoursPolicy()
 
 
 def latest_record(candidate):

@@ -24,8 +24,9 @@ from accounts.services import audit
 from aihm.errors import Conflict, DomainError, Invalid, NotAllowed
 from aihm.tenancy import current_tenant_id, tenant_context
 from consent import emails, selectors, tokens
-from consent.calling_hours import validate_windows
+from consent.calling_hours import parse_clock, validate_windows
 from consent.models import (
+    CallingHoursPolicy,
     CallTimePreference,
     Channel,
     ConsentLink,
@@ -473,6 +474,66 @@ def update_retention_policy(*, by, recordings_days, other_data_months, request=N
         policy.recordings_days, policy.other_data_months, policy.updated_by = recordings_days, other_data_months, by
         policy.save()
         audit(by, "retention.updated", policy, request=request, recordings_days=recordings_days, other_data_months=other_data_months)
+    return policy
+
+
+CALLING_HOURS_FIELDS = ("days", "start", "end", "second_start", "second_end", "skip_public_holidays", "french_decree_for_french_numbers")
+
+
+def _clock_or_refuse(value, field):
+    try:
+        return parse_clock(value)
+    except (TypeError, ValueError):
+        raise Invalid(_("Enter a time as HH:MM."), field=field) from None
+
+
+def _clean_calling_hours(*, days, start, end, second_start, second_end, **flags):
+    """The policy's hours checked: at least one day, each window ending after it starts, the two
+    windows apart (the earlier one first); each refusal names its field."""
+    try:
+        days = sorted({int(day) for day in days})
+    except (TypeError, ValueError):
+        raise Invalid(_("Choose calling days from Monday to Sunday."), field="days") from None
+    if not days:
+        raise Invalid(_("Choose at least one calling day."), field="days")
+    if not all(0 <= day <= 6 for day in days):
+        raise Invalid(_("Choose calling days from Monday to Sunday."), field="days")
+    windows = [(_clock_or_refuse(start, "start"), _clock_or_refuse(end, "end"))]
+    if second_start in (None, "") and second_end in (None, ""):
+        second_start = second_end = None
+    elif second_start in (None, "") or second_end in (None, ""):
+        raise Invalid(_("Give both the start and the end of the second window, or leave both empty."),
+                      field="second_end" if second_start not in (None, "") else "second_start")
+    else:
+        windows.append((_clock_or_refuse(second_start, "second_start"), _clock_or_refuse(second_end, "second_end")))
+    for (first, last), field in zip(windows, ("end", "second_end")):
+        if not first < last:
+            raise Invalid(_("Calling hours must end after they start."), field=field)
+    windows.sort()
+    if len(windows) == 2 and windows[1][0] < windows[0][1]:
+        raise Invalid(_("The two windows overlap: the second must start when or after the first ends."), field="second_start")
+    (start, end), (second_start, second_end) = windows[0], windows[1] if len(windows) == 2 else (None, None)
+    return {"days": days, "start": start, "end": end, "second_start": second_start, "second_end": second_end,
+            **{name: bool(value) for name, value in flags.items()}}
+
+
+def update_calling_hours_policy(*, by, request=None, **fields):
+    """Set the company's calling hours (admins only); fields left out keep their value."""
+    if not by.is_tenant_admin:
+        raise NotAllowed(_("Only an admin of the company can do this."))
+    unknown = set(fields) - set(CALLING_HOURS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown calling hours fields: {sorted(unknown)}")
+    with transaction.atomic():
+        policy = CallingHoursPolicy.objects.select_for_update().first() or CallingHoursPolicy()
+        cleaned = _clean_calling_hours(**{name: getattr(policy, name) for name in CALLING_HOURS_FIELDS} | fields)
+        for name, value in cleaned.items():
+            setattr(policy, name, value)
+        policy.updated_by = by
+        policy.save()
+        audit(by, "calling_hours.updated", policy, request=request, days=policy.days, windows=str(policy),
+              skip_public_holidays=policy.skip_public_holidays,
+              french_decree_for_french_numbers=policy.french_decree_for_french_numbers)
     return policy
 
 

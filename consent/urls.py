@@ -12,6 +12,7 @@ urlpatterns = [
     path("candidates/<uuid:pk>/export/", views.export_candidate, name="export"),
     path("positions/<uuid:pk>/", views.position_overview, name="position_overview"),
     path("settings/retention/", views.retention_settings, name="retention"),
+    path("settings/calling-hours/", views.calling_hours_settings, name="calling_hours"),
     # Public pages for candidates (no login): any token string reaches the view, which answers
     # an unusable one with the same page.
     path("<str:token>/", views.consent_page, name="page"),

@@ -29,8 +29,8 @@ from accounts.views import admin_required, member_required, writer_required
 from aihm.errors import DomainError, Invalid
 from aihm.secret_links import no_referrer_path, secret_in_session
 from consent import selectors, services, tokens
-from consent.calling_hours import calling_hours, preference_blocks, preference_choices, windows_from_values
-from consent.forms import RecruiterNoteForm, RetentionPolicyForm
+from consent.calling_hours import calling_hours, policy_examples, preference_blocks, preference_choices, windows_from_values
+from consent.forms import CallingHoursPolicyForm, RecruiterNoteForm, RetentionPolicyForm
 from consent.models import ConsentStatus
 from consent.notice import NOTICE_LANGUAGES, notice_facts
 from recruiting.models import Candidate, Position
@@ -367,3 +367,21 @@ def retention_settings(request):
             messages.success(request, _("The retention periods are saved."))
             return redirect("consent:retention")
     return TemplateResponse(request, "consent/retention_settings.html", {"form": form, "policy": policy})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def calling_hours_settings(request):
+    policy = selectors.calling_hours_policy()
+    form = CallingHoursPolicyForm(request.POST or None, initial=CallingHoursPolicyForm.initial_for(policy))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_calling_hours_policy(by=request.user, request=request, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("The calling hours are saved."))
+            return redirect("consent:calling_hours")
+    return TemplateResponse(request, "consent/calling_hours_settings.html", {
+        "form": form, "policy": policy, "examples": policy_examples(policy),
+    })

@@ -30,6 +30,8 @@ ROUTES = [
     (PAGE, "consent:export", "get", "candidate", True),
     (PAGE, "consent:position_overview", "get", "position", False),
     (PAGE, "consent:retention", "post", None, True),
+    (PAGE, "consent:calling_hours", "get", None, True),
+    (PAGE, "consent:calling_hours", "post", None, True),
     (API, "api-candidate-grant-consent", "post", "candidate", True),
     (API, "api-candidate-consent", "get", "candidate", False),
     (API, "api-candidate-withdraw-consent", "post", "candidate", True),

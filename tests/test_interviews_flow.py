@@ -206,3 +206,18 @@ def test_withdrawing_consent_cancels_the_pending_interview(candidate, recruiter_
     with tenant_context(candidate.tenant_id):
         consent_services.withdraw_on_behalf(candidate=candidate, by=recruiter_a, note="Asked by email.")
     assert reload(interview).state == InterviewState.CANCELLED
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_erasing_the_candidate_erases_the_interview_and_its_recordings(candidate, recruiter_a):
+    from recruiting.services import erase_candidate
+
+    interview = schedule(candidate, recruiter_a)
+    keys = [answer.storage_key for answer in answers_of(interview)]
+    assert keys and all(default_storage.exists(key) for key in keys)
+
+    with tenant_context(candidate.tenant_id):
+        erase_candidate(by=recruiter_a, candidate=candidate)
+        assert not Interview.objects.filter(pk=interview.pk).exists()
+        assert not Answer.objects.filter(interview_id=interview.pk).exists()
+    assert not any(default_storage.exists(key) for key in keys)
