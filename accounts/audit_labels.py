@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "interview.scheduled": _("Phone interview scheduled"),
     "interview.rescheduled": _("Phone interview rescheduled"),
     "interview.cancelled": _("Phone interview cancelled"),
+    "interview.audio_played": _("Interview answer listened to"),
     "consent.call_times_set": _("Call times chosen"),
     "consent.expired": _("Consent request expired"),
     "consent.reminded": _("Consent reminder sent"),

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from interviews import views, webhooks
+from interviews import audio, views, webhooks
 
 app_name = "interviews"
 
@@ -9,5 +9,6 @@ urlpatterns = [
     path("interviews/<uuid:pk>/", views.interview_detail, name="detail"),
     path("interviews/<uuid:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("interviews/<uuid:pk>/cancel/", views.cancel, name="cancel"),
+    path("answers/<uuid:pk>/audio", audio.answer_audio, name="answer_audio"),
     path("webhooks/twilio/", include(webhooks.urlpatterns)),
 ]

@@ -109,3 +109,26 @@ class InterviewFactory(factory.django.DjangoModelFactory):
     script = factory.SubFactory(ScriptVersionFactory, position=factory.SelfAttribute("..candidate.position"))
     language = "fr"
     next_call_at = factory.LazyFunction(timezone.now)
+
+
+class CallAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "interviews.CallAttempt"
+
+    interview = factory.SubFactory(InterviewFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    state = "ended"
+    outcome = "completed"
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    """A stored answer; its audio is the storage key given (none by default)."""
+
+    class Meta:
+        model = "interviews.Answer"
+
+    interview = factory.SubFactory(InterviewFactory)
+    attempt = factory.SubFactory(CallAttemptFactory, interview=factory.SelfAttribute("..interview"))
+    question_index = 0
+    state = "stored"
+    storage_key = factory.Sequence(lambda n: f"tenants/test/recordings/answer-{n}.wav")

@@ -111,6 +111,7 @@ ROUTES = [
     (API, "api-interview", "get", "interview", False),
     (API, "api-interview-reschedule", "post", "interview", True),
     (API, "api-interview-cancel", "post", "interview", True),
+    (PAGE, "interviews:answer_audio", "get", "answer", False),
 ]
 
 # Routes whose id is not a tenant object (public links carry their own secret).
@@ -140,8 +141,9 @@ def world(tenant_a, admin_a, recruiter_a, viewer_a, admin_b):
             cv=SimpleUploadedFile("cv.pdf", cv_samples.pdf_bytes()),
         )
         interview = factories.InterviewFactory(candidate=candidate)
+        answer = factories.AnswerFactory(interview=interview)
     return {"member": recruiter_a, "invited": invited, "position": position, "question": question, "candidate": candidate,
-            "interview": interview}
+            "interview": interview, "answer": answer}
 
 
 def url_for(name, obj):

@@ -221,3 +221,32 @@ def test_erasing_the_candidate_erases_the_interview_and_its_recordings(candidate
         assert not Interview.objects.filter(pk=interview.pk).exists()
         assert not Answer.objects.filter(interview_id=interview.pk).exists()
     assert not any(default_storage.exists(key) for key in keys)
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_a_recording_is_served_to_members_with_ranges_and_each_listening_is_audited(candidate, recruiter_a, viewer_a):
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import AuditLog
+
+    interview = schedule(candidate, recruiter_a)
+    answer = answers_of(interview)[0]
+    url = reverse("interviews:answer_audio", args=[answer.pk])
+    client = Client()
+    client.force_login(viewer_a)
+
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole["Content-Type"] == "audio/wav" and whole["Accept-Ranges"] == "bytes"
+    assert whole.content[:4] == b"RIFF" and len(whole.content) == answer.size_bytes
+    assert whole["Cache-Control"] == "private, no-store"
+    part = client.get(url, HTTP_RANGE="bytes=100-199")
+    assert part.status_code == 206 and part.content == whole.content[100:200]
+    assert part["Content-Range"] == f"bytes 100-199/{answer.size_bytes}"
+    assert client.get(url, HTTP_RANGE=f"bytes={answer.size_bytes + 10}-").status_code == 416
+    with tenant_context(candidate.tenant_id):
+        plays = AuditLog.objects.filter(action="interview.audio_played", actor=viewer_a).count()
+    assert plays == 1  # the seeks are not new listenings
+
+    anonymous = Client().get(url)
+    assert anonymous.status_code in (302, 403)
