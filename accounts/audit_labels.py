@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "interview.rescheduled": _("Phone interview rescheduled"),
     "interview.cancelled": _("Phone interview cancelled"),
     "interview.audio_played": _("Interview answer listened to"),
+    "call_policy.updated": _("Call policy changed"),
     "consent.call_times_set": _("Call times chosen"),
     "consent.expired": _("Consent request expired"),
     "consent.reminded": _("Consent reminder sent"),

@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import audit
-from aihm.errors import Conflict, Invalid
+from aihm.errors import Conflict, Invalid, NotAllowed
 from consent import calling_hours
 from consent.services import ensure_can_call
 from interviews import states, telephony
-from interviews.models import ACTIVE_STATES, DUE_STATES, Interview, InterviewState
+from interviews.models import ACTIVE_STATES, DUE_STATES, CallPolicy, Interview, InterviewState
 from interviews.personas import PERSONAS
 from recruiting.models import DECISIONS, Candidate, PipelineStatus
 from recruiting.services import ensure_can_write, freeze_script
@@ -173,3 +173,37 @@ def _wake_dialler():
     from interviews.tasks import dial_due_interviews
 
     transaction.on_commit(lambda: dial_due_interviews.delay())
+
+
+# --- The company's call policy --------------------------------------------------------------
+
+CALL_POLICY_LIMITS = {
+    "max_attempts": (1, 10), "retry_after_minutes": (10, 1440), "busy_retry_after_minutes": (5, 1440),
+    "call_time_limit_minutes": (3, 60), "answer_silence_seconds": (2, 30), "max_simultaneous_calls": (1, 100),
+}
+CALL_POLICY_FLAGS = ("voicemail_message", "sms_heads_up")
+
+
+def update_call_policy(*, by, request=None, **values):
+    """A company's rules for its calls (admins only); each number is checked against its range."""
+
+    if not by.is_tenant_admin:
+        raise NotAllowed(_("Only an admin of the company can do this."))
+    unknown = set(values) - set(CALL_POLICY_LIMITS) - set(CALL_POLICY_FLAGS)
+    if unknown:
+        raise Invalid(_("Unknown setting: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    for field, value in values.items():
+        if field in CALL_POLICY_LIMITS:
+            low, high = CALL_POLICY_LIMITS[field]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise Invalid(_("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}, field=field)
+        elif not isinstance(value, bool):
+            raise Invalid(_("Choose yes or no."), field=field)
+    with transaction.atomic():
+        policy = CallPolicy.objects.select_for_update().first() or CallPolicy(**CallPolicy.DEFAULTS)
+        for field, value in values.items():
+            setattr(policy, field, value)
+        policy.updated_by = by
+        policy.save()
+        audit(by, "call_policy.updated", policy, request=request, **values)
+    return policy

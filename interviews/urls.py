@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from interviews import audio, views, webhooks
+from interviews import audio, settings_views, views, webhooks
 
 app_name = "interviews"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("interviews/<uuid:pk>/", views.interview_detail, name="detail"),
     path("interviews/<uuid:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("interviews/<uuid:pk>/cancel/", views.cancel, name="cancel"),
+    path("settings/calls/", settings_views.call_policy_settings, name="call_policy"),
     path("answers/<uuid:pk>/audio", audio.answer_audio, name="answer_audio"),
     path("webhooks/twilio/", include(webhooks.urlpatterns)),
 ]

@@ -112,6 +112,8 @@ ROUTES = [
     (API, "api-interview-reschedule", "post", "interview", True),
     (API, "api-interview-cancel", "post", "interview", True),
     (PAGE, "interviews:answer_audio", "get", "answer", False),
+    (PAGE, "interviews:call_policy", "get", None, True),
+    (PAGE, "interviews:call_policy", "post", None, True),
 ]
 
 # Routes whose id is not a tenant object (public links carry their own secret).
