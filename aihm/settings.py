@@ -436,6 +436,7 @@ SPECTACULAR_SETTINGS = {
         "PositionStatusEnum": "recruiting.models.PositionStatus",
         "PipelineStatusEnum": "recruiting.models.PipelineStatus",
         "ScoringStatusEnum": "recruiting.models.ScoringStatus",
+        "InterviewStateEnum": "interviews.models.InterviewState",
     },
 }
 # The OpenAPI schema and Swagger UI: on the embedded default (development), never in production.

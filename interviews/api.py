@@ -1,15 +1,18 @@
-"""Interviews API: schedule a candidate's phone interview, read it (state, attempts, timings),
-reschedule and cancel it. Domain refusals (no consent, outside calling hours, an interview already
-under way, a script that cannot be frozen) answer 409 with a message a recruiter understands."""
+"""Interviews API: schedule a candidate's phone interview, list them, read one (state, attempts,
+timings), reschedule and cancel it. Domain refusals (no consent, outside calling hours, an
+interview already under way, a script that cannot be frozen) answer 409 with a message a
+recruiter understands."""
 
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsTenantMember, IsWriter
-from aihm.api import ChoiceLabelField
+from accounts.permissions import CanWrite, IsTenantMember, IsWriter
+from aihm.api import ChoiceLabelField, StrictCharField
 from interviews import selectors, services
 from interviews.models import Answer, CallAttempt, Interview, InterviewEvent
 from recruiting.models import Candidate
@@ -50,42 +53,73 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ("from_state", "to_state", "reason", "created_at")
 
 
-class InterviewSerializer(serializers.ModelSerializer):
+class InterviewSummarySerializer(serializers.ModelSerializer):
+    """An interview as listed: its state and timings, without attempts, answers or timeline."""
+
     status = serializers.CharField(source="state", read_only=True)
     status_label = ChoiceLabelField(source="state")
     candidate = serializers.UUIDField(source="candidate_id", read_only=True)
     script_version = serializers.IntegerField(source="script.number", read_only=True)
+
+    class Meta:
+        model = Interview
+        fields = ("id", "candidate", "status", "status_label", "language", "scheduled_at", "script_version",
+                  "attempts_made", "persona", "failure_reason", "created_at", "updated_at", "ended_at")
+        extra_kwargs = {"scheduled_at": {"source": "next_call_at", "read_only": True}}
+
+
+class InterviewSerializer(InterviewSummarySerializer):
     questions = serializers.SerializerMethodField()
     attempts = AttemptSerializer(many=True, read_only=True)
     answers = AnswerSerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
 
-    class Meta:
-        model = Interview
-        fields = ("id", "candidate", "status", "status_label", "language", "scheduled_at", "script_version", "questions",
-                  "attempts_made", "persona", "failure_reason", "created_at", "updated_at", "ended_at",
-                  "attempts", "answers", "events")
-        extra_kwargs = {"scheduled_at": {"source": "next_call_at", "read_only": True}}
+    class Meta(InterviewSummarySerializer.Meta):
+        fields = InterviewSummarySerializer.Meta.fields + ("questions", "attempts", "answers", "events")
 
     def get_questions(self, interview) -> list[str]:
         return [question["text"] for question in interview.script.questions]
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """A moment with its offset: DRF would read a naive one in the server's time zone."""
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            raise serializers.ValidationError(
+                _("Give the time with its time zone (ISO 8601, e.g. 2026-03-09T10:30:00+01:00)."), code="naive")
+        return super().enforce_timezone(value)
+
+
+def _scheduled_at_field():
+    return AwareDateTimeField(required=False, allow_null=True, help_text="ISO 8601 with its offset; absent = as soon as allowed")
+
+
 class ScheduleSerializer(serializers.Serializer):
-    scheduled_at = serializers.DateTimeField(required=False, allow_null=True, help_text="ISO 8601 with its offset; absent = as soon as allowed")
-    persona = serializers.CharField(required=False, allow_blank=True, max_length=32, help_text="Simulated calls only: the simulated candidate")
+    scheduled_at = _scheduled_at_field()
+    persona = StrictCharField(required=False, allow_blank=True, max_length=32, help_text="Simulated calls only: the simulated candidate")
 
 
 class RescheduleSerializer(serializers.Serializer):
-    scheduled_at = serializers.DateTimeField(required=False, allow_null=True, help_text="ISO 8601 with its offset; absent = as soon as allowed")
+    scheduled_at = _scheduled_at_field()
 
 
 def _body(interview_id):
     return InterviewSerializer(selectors.interview_detail(interview_id)).data
 
 
-class CandidateInterviewsView(APIView):
-    permission_classes = [IsTenantMember, IsWriter]
+class CandidateInterviewsView(generics.ListAPIView):
+    permission_classes = [IsTenantMember, CanWrite]
+    serializer_class = InterviewSummarySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Interview.objects.none()
+        return selectors.interviews_of_candidate(_candidate_or_404(self.kwargs["pk"]))
+
+    @extend_schema(summary="The candidate's interviews, newest first")
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
 
     @extend_schema(request=ScheduleSerializer, responses={201: InterviewSerializer},
                    summary="Schedule the phone interview (refused with 409 without consent, outside calling hours, in the past, beside another active interview)")

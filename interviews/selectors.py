@@ -21,6 +21,11 @@ def interviews_of(candidate):
     )
 
 
+def interviews_of_candidate(candidate):
+    """The candidate's interviews, newest first, as the API lists them (unevaluated, to paginate)."""
+    return Interview.objects.filter(candidate=candidate).select_related("script").order_by("-created_at", "-pk")
+
+
 def interview_detail(interview_id):
     """One interview with what its page and API show, or None (another tenant's is None too)."""
     return (
@@ -40,6 +45,7 @@ def interview_panel(candidate, user):
     interviews = interviews_of(candidate)
     active = next((i for i in interviews if i.state in ACTIVE_STATES), None)
     rules = calling_hours.rules_for(candidate)
+    candidate_zone = calling_hours.zone(candidate.timezone)  # the zone the form's times are read in
     try:
         ensure_can_call(candidate)
         call_refusal = ""
@@ -48,7 +54,8 @@ def interview_panel(candidate, user):
     return {
         "call_refusal": call_refusal,
         "can_schedule": user.can_write and not call_refusal and active is None,
-        "local_now": timezone.now().astimezone(calling_hours.zone(candidate.timezone)),
+        "local_now": timezone.now().astimezone(candidate_zone),
+        "candidate_zone": candidate_zone,
         "candidate": candidate,
         "interviews": interviews,
         "active_interview": active,

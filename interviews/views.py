@@ -91,7 +91,7 @@ def interview_detail(request, pk):
     if interview is None:
         raise Http404
     return TemplateResponse(request, "interviews/interview_detail.html", {
-        "interview": interview, "candidate": interview.candidate,
+        "interview": interview, "candidate": interview.candidate, "candidate_zone": zone(interview.candidate.timezone),
         "questions": list(enumerate(interview.script.questions)),
     })
 

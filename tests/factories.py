@@ -1,5 +1,7 @@
 """One factory per model. Tenant-owned rows must be built inside `tenant_context`."""
 
+import uuid
+
 import factory
 from django.utils import timezone
 
@@ -95,7 +97,8 @@ class ScriptVersionFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: n + 1)
     language = "fr"
     questions = factory.LazyFunction(lambda: [
-        {"id": f"q{n}", "text": f"Question {n}?", "good_answer": "", "weight": 1, "max_answer_seconds": 60} for n in range(3)
+        {"id": str(uuid.uuid4()), "text": f"Question {n}?", "good_answer": "", "weight": 1, "max_answer_seconds": 60}
+        for n in range(3)
     ])
 
 

@@ -107,6 +107,7 @@ ROUTES = [
     (PAGE, "interviews:detail", "get", "interview", False),
     (PAGE, "interviews:reschedule", "post", "interview", True),
     (PAGE, "interviews:cancel", "post", "interview", True),
+    (API, "api-candidate-interviews", "get", "candidate", False),
     (API, "api-candidate-interviews", "post", "candidate", True),
     (API, "api-interview", "get", "interview", False),
     (API, "api-interview-reschedule", "post", "interview", True),

@@ -45,9 +45,10 @@ def seeded(tenant_a, admin_a, settings, mailoutbox):
             cv=SimpleUploadedFile("cv.pdf", cv_samples.pdf_bytes(), content_type="application/pdf"))
         other = factories.CandidateFactory(position=position, full_name="Omar Idrissi", email="omar@example.test")
         consent_services.request_consent(candidate=other, by=admin_a)
+        interview = factories.InterviewFactory(candidate=candidate)
     token = _token_in(mailoutbox[-1].body)
     member = factories.UserFactory(tenant=tenant_a, role="viewer", email="victor@acme.test", full_name="Victor Viewer")
-    ids = {"positions": position.pk, "questions": question.pk, "candidates": candidate.pk, "users": member.pk}
+    ids = {"positions": position.pk, "questions": question.pk, "candidates": candidate.pk, "users": member.pk, "interviews": interview.pk}
     return {"ids": ids, "token": token, "bearer": f"Bearer {TenantRefreshToken.for_user(admin_a).access_token}"}
 
 
