@@ -65,4 +65,5 @@ def interview_panel(candidate, user):
         "keep_hours_setting": settings.SIMULATED_CALLS_KEEP_CALLING_HOURS,
         "calling_rules": rules.describe(),
         "personas": persona_choices() if telephony.is_simulated() else [],
+        "active_persona_label": dict(persona_choices()).get(active.persona, active.persona) if active else "",
     }

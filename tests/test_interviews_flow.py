@@ -236,6 +236,8 @@ def test_a_recording_is_served_to_members_with_ranges_and_each_listening_is_audi
     client = Client()
     client.force_login(viewer_a)
 
+    page = client.get(reverse("interviews:detail", args=[interview.pk]))
+    assert f'<audio controls preload="none" src="{url}">' in page.content.decode()
     whole = client.get(url)
     assert whole.status_code == 200 and whole["Content-Type"] == "audio/wav" and whole["Accept-Ranges"] == "bytes"
     assert whole.content[:4] == b"RIFF" and len(whole.content) == answer.size_bytes
