@@ -218,6 +218,8 @@ CELERY_BEAT_SCHEDULE = {
     "retention-purge": {"task": "consent.apply_retention_policies", "schedule": crontab(hour=2, minute=30)},
     # Due interviews are found in the database (never a far-future Celery eta), claimed, dialled.
     "interviews-dial-due": {"task": "interviews.dial_due_interviews", "schedule": 30.0},
+    # Attempts stuck in a live state past the call's time limit (a killed worker, a lost callback).
+    "interviews-reconcile-stuck": {"task": "interviews.reconcile_stuck_attempts", "schedule": 300.0},
 }
 
 S3_BUCKET = env.str("S3_BUCKET", default="")
@@ -532,6 +534,8 @@ LOGGING = {
         "django.request": {"filters": ["refusals_without_traceback"]},
         "django.security.DisallowedHost": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # The Twilio SDK logs every request line and its headers at INFO: phone numbers included.
+        "twilio.http_client": {"level": "WARNING"},
     },
 }
 

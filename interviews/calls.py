@@ -177,8 +177,8 @@ def recorded(attempt, *, index, take, recording_sid, duration, digits, no_input)
     if attempt.state == AttemptState.ENDED or not 0 <= index < len(interview.script.questions):
         return twiml.hangup()
     answer = _answer(attempt, index, take)
-    if recording_sid and not answer.recording_sid:
-        Answer.objects.filter(pk=answer.pk, recording_sid="").update(recording_sid=recording_sid[:64])
+    if recording_sid and not answer.recording_sid and not _take_recording_sid(answer, recording_sid):
+        recording_sid = ""
     if digits == twiml.REPEAT_KEY and take == 1:
         Answer.objects.filter(pk=answer.pk).update(state=AnswerState.DISCARDED)
         return _question_twiml(attempt, index, repeat=True, take=take + 1)
@@ -200,6 +200,18 @@ def recorded(attempt, *, index, take, recording_sid, duration, digits, no_input)
     return _question_twiml(attempt, following)
 
 
+def _take_recording_sid(answer, recording_sid):
+    """Give the answer its recording's SID; False when another answer (of any tenant: the key is
+    global) holds it already, which only a forged or confused callback sends."""
+    try:
+        with transaction.atomic():
+            Answer.objects.filter(pk=answer.pk, recording_sid="").update(recording_sid=recording_sid[:64])
+    except IntegrityError:
+        logger.warning("callback for attempt %s names a recording another answer holds", answer.attempt_id)
+        return False
+    return True
+
+
 def _finish(attempt):
     _set_outcome(attempt, CallOutcome.COMPLETED)
     return twiml.closing(attempt.interview.language, _company_name(attempt))
@@ -216,8 +228,8 @@ def recording_status(attempt, *, index, take, recording_sid, status, duration):
     if answer.recording_sid and answer.recording_sid != recording_sid:
         logger.warning("recording callback for attempt %s names another recording than its answer's", attempt.pk)
         return
-    if not answer.recording_sid:
-        Answer.objects.filter(pk=answer.pk, recording_sid="").update(recording_sid=recording_sid[:64])
+    if not answer.recording_sid and not _take_recording_sid(answer, recording_sid):
+        return
     if status != "completed":
         Answer.objects.filter(pk=answer.pk, state__in=PENDING_AUDIO).update(state=AnswerState.SILENT)
         check_audio_complete(interview.pk)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,8 @@ from interviews.selectors import call_policy
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
+# Companies with due work looked at in one tick, those waiting longest first.
+MAX_COMPANIES_PER_TICK = 500
 # A claim not turned into a call within this time (a worker killed before dialling) is released.
 CLAIM_LEASE = timedelta(minutes=3)
 # After an outage of the provider (nothing was sent), the next try.
@@ -58,15 +60,11 @@ def dial_due_interviews(now=None):
     ))
     limits = dict(bypassing_rls(CallPolicy).values_list("tenant_id", "max_simultaneous_calls"))
     budget = calls_per_tick()
-    due = (
-        interviews.filter(state__in=DUE_STATES, next_call_at__lte=now, claimed_at__isnull=True)
-        .order_by("next_call_at").values_list("pk", "tenant_id", "next_call_at")[: budget * 4]
-    )
     claimed = []
-    for pk, tenant_id, next_call_at in due:
+    for pk, tenant_id, next_call_at in _due_within_limits(interviews, now, busy, limits, budget):
         if len(claimed) >= budget:
             break
-        if busy[tenant_id] >= limits.get(tenant_id, CallPolicy.DEFAULTS["max_simultaneous_calls"]):
+        if busy[tenant_id] >= _limit(limits, tenant_id):
             continue
         won = interviews.filter(
             pk=pk, state__in=DUE_STATES, next_call_at=next_call_at, claimed_at__isnull=True,
@@ -79,6 +77,24 @@ def dial_due_interviews(now=None):
     if claimed:
         logger.info("dialler: %d interview(s) claimed", len(claimed))
     return [pk for _tenant, pk in claimed]
+
+
+def _limit(limits, tenant_id):
+    return limits.get(tenant_id, CallPolicy.DEFAULTS["max_simultaneous_calls"])
+
+
+def _due_within_limits(interviews, now, busy, limits, budget):
+    """The due interviews this tick may claim, oldest first: for each company with due work, at
+    most what its room under its simultaneous-call limit allows, so that one company's backlog
+    never keeps the others waiting."""
+    due = interviews.filter(state__in=DUE_STATES, next_call_at__lte=now, claimed_at__isnull=True)
+    companies = due.values("tenant_id").annotate(oldest=Min("next_call_at")).order_by("oldest").values_list("tenant_id", flat=True)
+    rows = []
+    for tenant_id in companies[:MAX_COMPANIES_PER_TICK]:
+        room = min(_limit(limits, tenant_id) - busy[tenant_id], budget)
+        if room > 0:
+            rows.extend(due.filter(tenant_id=tenant_id).order_by("next_call_at").values_list("pk", "tenant_id", "next_call_at")[:room])
+    return sorted(rows, key=lambda row: row[2])
 
 
 def release_stale_claims(now):
@@ -229,3 +245,76 @@ def hang_up_live_calls(interview_id):
             telephony.provider().end_call(call_sid)
         except (ProviderUnavailable, telephony.PermanentCallError) as error:
             logger.warning("could not end a call of interview %s: %s", interview_id, type(error).__name__)
+
+
+# An attempt still live this long after its call's time limit has lost its final callback (a
+# worker killed mid-call, a callback never delivered).
+STUCK_AFTER_TIME_LIMIT = timedelta(minutes=10)
+
+
+def reconcile_stuck_attempts(now=None):
+    """Beat, across tenants: attempts still live well past their call's time limit are settled.
+    An ambiguous dial is looked up at the provider first (a call found decides by its status);
+    the rest end as dropped or unanswered and the dialler decides what comes next. Returns the
+    ids of the attempts ended."""
+    from aihm.tenancy import tenant_context
+
+    now = now or timezone.now()
+    default_limit = CallPolicy.DEFAULTS["call_time_limit_minutes"]
+    limits = dict(bypassing_rls(CallPolicy).values_list("tenant_id", "call_time_limit_minutes"))
+    shortest = timedelta(minutes=min([default_limit, *limits.values()]))
+    stuck = list(
+        bypassing_rls(CallAttempt).filter(state__in=LIVE_ATTEMPTS, started_at__lt=now - shortest - STUCK_AFTER_TIME_LIMIT)
+        .order_by("started_at").values_list("pk", "tenant_id", "started_at")[:200]
+    )
+    ended = []
+    for pk, tenant_id, started_at in stuck:
+        if started_at >= now - timedelta(minutes=limits.get(tenant_id, default_limit)) - STUCK_AFTER_TIME_LIMIT:
+            continue
+        with tenant_context(tenant_id):
+            if _reconcile_attempt(pk, now):
+                ended.append(pk)
+    if ended:
+        logger.info("dialler: %d stuck attempt(s) settled", len(ended))
+    return ended
+
+
+def _reconcile_attempt(attempt_id, now):
+    from interviews.calls import FINAL_STATUSES, _outcome_of, check_audio_complete
+
+    attempt = CallAttempt.objects.select_related("interview__candidate").filter(pk=attempt_id).first()
+    if attempt is None or attempt.state not in LIVE_ATTEMPTS:
+        return False
+    found_status = None
+    if attempt.state == AttemptState.UNKNOWN:
+        try:
+            calls = telephony.provider().find_calls(to=attempt.interview.candidate.phone, since=attempt.started_at)
+        except (ProviderUnavailable, telephony.PermanentCallError) as error:
+            logger.warning("stuck attempt %s: the provider could not be asked (%s)", attempt.pk, error)
+            return False
+        # Another attempt's call to the same number (another company's candidate too) is not this one.
+        taken = set(bypassing_rls(CallAttempt).filter(call_sid__in=[sid for sid, _status in calls])
+                    .exclude(pk=attempt.pk).values_list("call_sid", flat=True))
+        mine = [(sid, status) for sid, status in calls if sid not in taken and (not attempt.call_sid or sid == attempt.call_sid)]
+        if mine:
+            call_sid, found_status = mine[0]
+            CallAttempt.objects.filter(pk=attempt.pk, call_sid="").update(call_sid=call_sid[:64])
+            if found_status not in FINAL_STATUSES:
+                return False  # the call lives: its own final status callback ends the attempt
+    with transaction.atomic():
+        locked = CallAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.state not in LIVE_ATTEMPTS:
+            return False
+        if found_status is not None:
+            outcome = locked.outcome or _outcome_of(locked, found_status)
+        elif locked.state == AttemptState.UNKNOWN:
+            outcome = locked.outcome or CallOutcome.FAILED
+        else:
+            outcome = locked.outcome or (CallOutcome.DROPPED if locked.answered_at else CallOutcome.NO_ANSWER)
+        CallAttempt.objects.filter(pk=locked.pk).update(
+            state=AttemptState.ENDED, outcome=outcome, ended_at=now,
+            error=locked.error or "No final status from the provider: settled by the sweeper.",
+        )
+    after_attempt(attempt.pk, outcome, callback_at=locked.callback_at, now=now)
+    check_audio_complete(attempt.interview_id)
+    return True

@@ -38,3 +38,10 @@ def simulate_call_task(tenant_id, call_sid, request):
     from interviews.simulator import run_simulated_call
 
     run_simulated_call(call_sid, request)
+
+
+@shared_task(name="interviews.reconcile_stuck_attempts")
+def reconcile_stuck_attempts():
+    """Beat, every few minutes, across tenants: attempts stuck in a live state past their call's
+    time limit are looked up at the provider or ended, and the interview moves on."""
+    return len(dialler.reconcile_stuck_attempts())

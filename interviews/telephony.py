@@ -95,16 +95,25 @@ class TwilioTelephony:
         except ReadTimeout as error:
             raise AmbiguousCallError(f"Twilio did not answer in time ({type(error).__name__})") from None
         except RequestsConnectionError as error:
+            if _may_have_been_sent(error):
+                raise AmbiguousCallError(f"Twilio closed the connection without answering ({type(error).__name__})") from None
             raise ProviderUnavailable(f"Twilio unreachable ({type(error).__name__})") from None
         except TwilioRestException as error:
-            if error.code in PERMANENT_TWILIO_CODES or 400 <= (error.status or 0) < 500 and error.status != 429:
+            if error.code in PERMANENT_TWILIO_CODES or error.status in (400, 404, 409, 422):
                 raise PermanentCallError(f"Twilio refused the call (error {error.code})") from None
+            # 401/403 (the account's credentials), 429 and 5xx: the number is not at fault.
             raise ProviderUnavailable(f"Twilio error {error.status}") from None
         return created.sid
 
     def find_calls(self, *, to, since):
         """Calls to this number created since a moment: what an ambiguous attempt may have made."""
-        return [(call.sid, call.status) for call in self.client.calls.list(to=to, start_time_after=since, limit=20)]
+        from requests.exceptions import RequestException
+        from twilio.base.exceptions import TwilioException
+
+        try:
+            return [(call.sid, call.status) for call in self.client.calls.list(to=to, start_time_after=since, limit=20)]
+        except (TwilioException, RequestException) as error:  # a page's error is a plain TwilioException
+            raise ProviderUnavailable(f"Twilio could not list the calls ({type(error).__name__})") from None
 
     def end_call(self, call_sid):
         from requests.exceptions import RequestException
@@ -141,6 +150,8 @@ class TwilioTelephony:
         from requests.exceptions import RequestException
         from twilio.base.exceptions import TwilioRestException
 
+        if not _is_sid(recording_sid, "RE"):
+            return
         try:
             self.client.recordings(recording_sid).delete()
         except TwilioRestException as error:
@@ -156,3 +167,16 @@ class RecordingUnavailable(Exception):
 
 def _is_sid(value, prefix):
     return isinstance(value, str) and len(value) == 34 and value.startswith(prefix) and value[2:].isalnum()
+
+
+def _may_have_been_sent(error):
+    """False only when a requests ConnectionError failed before anything was sent (no connection
+    made, TLS or proxy refused); a connection dropped while waiting for the answer may have
+    created the call."""
+    from requests.exceptions import ProxyError, SSLError
+    from urllib3.exceptions import NewConnectionError
+
+    if isinstance(error, (SSLError, ProxyError)):
+        return False
+    reason = error.args[0] if error.args else None
+    return not isinstance(getattr(reason, "reason", reason), NewConnectionError)

@@ -252,3 +252,23 @@ def test_a_recording_is_served_to_members_with_ranges_and_each_listening_is_audi
 
     anonymous = Client().get(url)
     assert anonymous.status_code in (302, 403)
+
+
+def test_one_companys_backlog_does_not_keep_another_company_waiting(tenant_a, tenant_b, settings):
+    """Company A has many older due interviews and room for one call; company B's are dialled too."""
+    from unittest import mock
+
+    from interviews.models import CallPolicy
+
+    settings.CALLS_PER_SECOND = 0.1  # 3 calls a tick
+    now = timezone.now()
+    with tenant_context(tenant_a.pk):
+        CallPolicy.objects.create(max_simultaneous_calls=1)
+        position = factories.PositionFactory()
+        backlog = [factories.InterviewFactory(candidate=factories.CandidateFactory(position=position),
+                                              next_call_at=now - timedelta(minutes=30 - n)) for n in range(15)]
+    with tenant_context(tenant_b.pk):
+        waiting = factories.InterviewFactory(next_call_at=now - timedelta(minutes=1))
+    with mock.patch("interviews.tasks.place_call_task.apply_async"):
+        claimed = dialler.dial_due_interviews(now=now)
+    assert claimed == [backlog[0].pk, waiting.pk]
