@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Min
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aihm.tasks import ProviderUnavailable
@@ -272,8 +272,10 @@ def reconcile_stuck_attempts(now=None):
         if started_at >= now - timedelta(minutes=limits.get(tenant_id, default_limit)) - STUCK_AFTER_TIME_LIMIT:
             continue
         with tenant_context(tenant_id):
-            if _reconcile_attempt(pk, now):
-                ended.append(pk)
+            interview_id = CallAttempt.objects.filter(pk=pk).values_list("interview_id", flat=True).first()
+            with translation.override(states.recruiter_language(interview_id)):
+                if _reconcile_attempt(pk, now):
+                    ended.append(pk)
     if ended:
         logger.info("dialler: %d stuck attempt(s) settled", len(ended))
     return ended

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from aihm.tenancy import current_tenant_id
@@ -96,7 +97,9 @@ class _SimulatedCall:
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         signature = signature_for(url, params, telephony.auth_token())
-        response = self.client.post(path, params, secure=self.secure, HTTP_X_TWILIO_SIGNATURE=signature)
+        # A request activates its own language; the simulated call's own code keeps the caller's.
+        with translation.override(translation.get_language()):
+            response = self.client.post(path, params, secure=self.secure, HTTP_X_TWILIO_SIGNATURE=signature)
         if response.status_code >= 400:
             logger.warning("simulator: webhook answered %s", response.status_code)
             return ""

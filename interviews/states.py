@@ -30,6 +30,15 @@ ALLOWED = {
 ENDED = {state for state, targets in ALLOWED.items() if not targets}
 
 
+def recruiter_language(interview_id):
+    """The language an interview's stored texts (reasons, errors) are written in: that of the
+    recruiter who scheduled it, whoever or whatever writes them (a webhook, a task)."""
+    from django.conf import settings
+
+    language = Interview.objects.filter(pk=interview_id).values_list("created_by__language", flat=True).first()
+    return language or settings.LANGUAGE_CODE
+
+
 def can_move(from_state, to_state):
     return to_state in ALLOWED.get(from_state, set())
 

@@ -1,9 +1,11 @@
 """Celery tasks of the interviews app: thin, keyed by ids, safe to run twice."""
 
 from celery import shared_task
+from django.utils import translation
 
 from aihm.tasks import TenantTask
 from interviews import dialler
+from interviews.states import recruiter_language
 
 
 @shared_task(name="interviews.dial_due_interviews")
@@ -14,7 +16,8 @@ def dial_due_interviews():
 
 @shared_task(base=TenantTask, name="interviews.place_call")
 def place_call_task(tenant_id, interview_id):
-    dialler.place_call(interview_id)
+    with translation.override(recruiter_language(interview_id)):
+        dialler.place_call(interview_id)
 
 
 @shared_task(base=TenantTask, bind=True, name="interviews.fetch_recording")

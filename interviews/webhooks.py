@@ -5,10 +5,12 @@ retrying); its tenant entered; then one function of `interviews.calls`, which an
 
 from django.http import HttpResponse
 from django.urls import path
+from django.utils import translation
 
 from aihm.tenancy import bypassing_rls, tenant_context
 from interviews import calls, telephony, twiml
 from interviews.models import CallAttempt
+from interviews.states import recruiter_language
 from interviews.webhook_security import twilio_webhook
 
 TWIML = "text/xml"
@@ -44,7 +46,8 @@ def attempt_webhook(*, answers_twiml):
                 attempt = _attempt(attempt_id)
                 if attempt is None:
                     return HttpResponse(status=204)
-                result = view(request, attempt, *args, **kwargs)
+                with translation.override(recruiter_language(attempt.interview_id)):
+                    result = view(request, attempt, *args, **kwargs)
             return HttpResponse(result, content_type=TWIML) if answers_twiml else HttpResponse(status=204)
 
         return wrapper

@@ -15,13 +15,11 @@ from interviews.models import (
     Answer, AnswerState, AttemptState, CallAttempt, CallOutcome, CallPolicy, Interview, InterviewEvent, InterviewState,
 )
 from interviews.tasks import reconcile_stuck_attempts as reconcile_task
-from interviews.telephony import _twilio_client
 from tests import factories
-from tests.stubs import StubServer
+from tests.interviews_support import ACCOUNT_SID, twilio_stub
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
 
-ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 ACCOUNT_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
 PHONE_A, PHONE_B = "+212612345678", "+33612345678"
 CALL_SID, OTHER_CALL_SID = "CA" + "a1" * 16, "CA" + "b1" * 16
@@ -34,15 +32,8 @@ PAST_DEFAULT_LIMIT = DIALLED_AT + timedelta(minutes=26)
 
 @pytest.fixture
 def twilio_api(settings):
-    with StubServer() as stub:
-        settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
-        settings.TWILIO_AUTH_TOKEN = "stub-twilio-auth-token"
-        settings.TWILIO_FROM_NUMBER = "+33939000000"
-        settings.TWILIO_API_BASE_URL = stub.url
-        settings.TWILIO_WEBHOOK_BASE_URL = "https://hooks.aihm.test"
-        _twilio_client.cache_clear()
+    with twilio_stub(settings) as stub:
         yield stub
-    _twilio_client.cache_clear()
 
 
 def calls_page(*calls):
@@ -115,7 +106,7 @@ def test_the_last_allowed_attempt_stuck_makes_the_candidate_unreachable(twilio_a
     sweep()
 
     interview = state_of(attempt)[1]
-    assert interview.state == InterviewState.UNREACHABLE and "3 attempts" in interview.failure_reason
+    assert interview.state == InterviewState.UNREACHABLE and "3 tentatives" in interview.failure_reason  # the recruiter's language
 
 
 def test_an_outcome_the_call_settled_is_kept(twilio_api, tenant_a):

@@ -21,17 +21,13 @@ from interviews import telephony
 from interviews.models import (
     Answer, AnswerState, AttemptState, CallAttempt, CallOutcome, Interview, InterviewEvent, InterviewState, WebhookEvent,
 )
-from interviews.telephony import _twilio_client
 from interviews.webhook_security import signature_for
 from tests import factories
+from tests.interviews_support import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, WEBHOOK_BASE_URL, twilio_stub
 from tests.stubs import StubServer
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
 
-ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
-AUTH_TOKEN = "stub-twilio-auth-token"
-FROM_NUMBER = "+33939000000"
-WEBHOOK_BASE_URL = "https://hooks.aihm.test"
 PHONE_A, PHONE_B = "+212612345678", "+33612345678"
 CALL_SID_A, CALL_SID_B = "CA" + "a1" * 16, "CA" + "b1" * 16
 RECORDING_SID = "RE" + "c2" * 16
@@ -77,15 +73,8 @@ def recording_body(recording_sid=RECORDING_SID, call_sid=CALL_SID_A, recording_u
 
 @pytest.fixture
 def twilio_api(settings):
-    with StubServer() as stub:
-        settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
-        settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
-        settings.TWILIO_FROM_NUMBER = FROM_NUMBER
-        settings.TWILIO_API_BASE_URL = stub.url
-        settings.TWILIO_WEBHOOK_BASE_URL = WEBHOOK_BASE_URL
-        _twilio_client.cache_clear()
+    with twilio_stub(settings) as stub:
         yield stub
-    _twilio_client.cache_clear()
 
 
 def pcm_wav(seconds=1, rate=8000):

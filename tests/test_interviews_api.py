@@ -19,16 +19,12 @@ from consent import services as consent_services
 from interviews import services
 from interviews.models import Answer, AnswerState, AttemptState, CallAttempt, CallOutcome, Interview, InterviewEvent, InterviewState
 from tests import factories
+from tests.interviews_support import QUESTIONS, consenting_candidate, position_with_questions
 from tests.conftest import bearer_for
 
 pytestmark = pytest.mark.django_db
 
 V1 = "/api/v1"
-QUESTIONS = (
-    "Tell us about your experience with Python and Django.",
-    "How do you work in a team when a deadline is close?",
-    "When could you start, and what salary do you expect?",
-)
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 # A Tuesday, late morning in Casablanca: inside calling hours.
 WEEKDAY_MORNING = "2026-03-10T10:00:00+00:00"
@@ -50,11 +46,7 @@ def casablanca(*args):
 
 @pytest.fixture
 def position(tenant_a, recruiter_a):
-    with tenant_context(tenant_a.pk):
-        position = factories.PositionFactory(owner=recruiter_a, title="Développeur Python", language="en")
-        for order, text in enumerate(QUESTIONS):
-            factories.QuestionFactory(position=position, order=order, text=text, max_answer_seconds=60)
-        return position
+    return position_with_questions(tenant_a, recruiter_a)
 
 
 @pytest.fixture
@@ -66,10 +58,7 @@ def unconsented(position):
 
 @pytest.fixture
 def candidate(position, recruiter_a):
-    with tenant_context(position.tenant_id):
-        candidate = factories.CandidateFactory(position=position, full_name="Zineb El Amrani", phone="+212612345678")
-        consent_services.record_recruiter_consent(candidate=candidate, by=recruiter_a, note="Agreed by phone on 3 March.")
-        return candidate
+    return consenting_candidate(position, recruiter_a)
 
 
 @pytest.fixture

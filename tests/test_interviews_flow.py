@@ -16,29 +16,19 @@ from interviews import dialler, services
 from interviews.models import Answer, AnswerState, CallAttempt, CallOutcome, Interview, InterviewState
 from recruiting.models import Candidate, PipelineStatus
 from tests import factories
+from tests.interviews_support import consenting_candidate, position_with_questions
 
 # The dialler and the webhooks find their work across tenants through the privileged alias,
 # which sees committed rows only.
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
 
-QUESTIONS = (
-    "Tell us about your experience with Python and Django.",
-    "How do you work in a team when a deadline is close?",
-    "When could you start, and what salary do you expect?",
-)
 # A Tuesday, 11:00 in Casablanca: inside calling hours.
 WEEKDAY_MORNING = "2026-03-10T10:00:00+00:00"
 
 
 @pytest.fixture
 def candidate(tenant_a, recruiter_a):
-    with tenant_context(tenant_a.pk):
-        position = factories.PositionFactory(owner=recruiter_a, title="Développeur Python", language="en")
-        for order, text in enumerate(QUESTIONS):
-            factories.QuestionFactory(position=position, order=order, text=text, max_answer_seconds=60)
-        candidate = factories.CandidateFactory(position=position, full_name="Zineb El Amrani", phone="+212612345678")
-        consent_services.record_recruiter_consent(candidate=candidate, by=recruiter_a, note="Agreed by phone on 3 March.")
-        return candidate
+    return consenting_candidate(position_with_questions(tenant_a, recruiter_a), recruiter_a)
 
 
 def schedule(candidate, recruiter, persona="good", **kwargs):
@@ -139,7 +129,8 @@ def test_a_busy_line_is_retried_sooner_and_no_answer_three_times_is_unreachable(
     interview = reload(interview)
     assert interview.state == InterviewState.UNREACHABLE
     assert [a.outcome for a in attempts_of(interview)] == [CallOutcome.NO_ANSWER] * 3
-    assert "3 attempts" in interview.failure_reason
+    # Written in the language of the recruiter who scheduled it (French), whoever writes it.
+    assert interview.failure_reason == "Aucun entretien après 3 tentatives."
 
 
 @time_machine.travel(WEEKDAY_MORNING, tick=False)

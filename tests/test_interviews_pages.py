@@ -16,18 +16,13 @@ from django.utils.translation import gettext
 
 from accounts.models import AuditLog
 from aihm.tenancy import tenant_context
-from consent import services as consent_services
 from interviews import services
 from interviews.models import Answer, AnswerState, AttemptState, CallAttempt, CallOutcome, Interview, InterviewEvent, InterviewState
 from tests import factories
+from tests.interviews_support import QUESTIONS, consenting_candidate, position_with_questions
 
 pytestmark = pytest.mark.django_db
 
-QUESTIONS = (
-    "Tell us about your experience with Python and Django.",
-    "How do you work in a team when a deadline is close?",
-    "When could you start, and what salary do you expect?",
-)
 # A Tuesday, 11:00 in Paris (10:00 in Casablanca, on UTC during Ramadan): inside calling hours.
 WEEKDAY_MORNING = "2026-03-10T10:00:00+00:00"
 PARIS = ZoneInfo("Europe/Paris")
@@ -41,11 +36,7 @@ def _weekday_morning():
 
 @pytest.fixture
 def position(tenant_a, recruiter_a):
-    with tenant_context(tenant_a.pk):
-        position = factories.PositionFactory(owner=recruiter_a, title="Développeur Python", language="en")
-        for order, text in enumerate(QUESTIONS):
-            factories.QuestionFactory(position=position, order=order, text=text, max_answer_seconds=60)
-        return position
+    return position_with_questions(tenant_a, recruiter_a)
 
 
 @pytest.fixture
@@ -57,11 +48,7 @@ def unconsented(position):
 @pytest.fixture
 def candidate(position, recruiter_a):
     """A candidate in Paris (an hour ahead of the server's UTC), who has given consent."""
-    with tenant_context(position.tenant_id):
-        candidate = factories.CandidateFactory(
-            position=position, full_name="Zineb El Amrani", phone="+33612345678", timezone="Europe/Paris")
-        consent_services.record_recruiter_consent(candidate=candidate, by=recruiter_a, note="Agreed by phone on 3 March.")
-        return candidate
+    return consenting_candidate(position, recruiter_a, phone="+33612345678", timezone="Europe/Paris")
 
 
 def client_for(user, language="en"):

@@ -24,14 +24,11 @@ from interviews.models import (
 from interviews.tasks import fetch_recording_task
 from interviews.telephony import _twilio_client
 from tests import factories
+from tests.interviews_support import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, WEBHOOK_BASE_URL, twilio_stub
 from tests.stubs import StubResponse, StubServer
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
 
-ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
-AUTH_TOKEN = "stub-twilio-auth-token"
-FROM_NUMBER = "+33939000000"
-WEBHOOK_BASE_URL = "https://hooks.aihm.test"
 PHONE = "+212612345678"
 CALL_SID = "CA" + "a1" * 16
 RECORDING_SID = "RE" + "b2" * 16
@@ -70,17 +67,9 @@ def basic_auth():
 
 @pytest.fixture
 def twilio_api(settings):
-    """Real Twilio credentials in form, the SDK pointed at a stub of the REST API."""
-    with StubServer() as stub:
-        settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
-        settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
-        settings.TWILIO_FROM_NUMBER = FROM_NUMBER
-        settings.TWILIO_API_BASE_URL = stub.url
-        settings.TWILIO_WEBHOOK_BASE_URL = WEBHOOK_BASE_URL
-        settings.CALL_RING_SECONDS = 25
-        _twilio_client.cache_clear()
+    settings.CALL_RING_SECONDS = 25
+    with twilio_stub(settings) as stub:
         yield stub
-    _twilio_client.cache_clear()
 
 
 @pytest.fixture
@@ -159,7 +148,8 @@ def test_an_invalid_number_fails_the_interview_for_good_with_a_readable_reason(t
     interview = reload(schedule(candidate, recruiter_a))
 
     assert interview.state == InterviewState.FAILED
-    assert interview.failure_reason.startswith("The number could not be called:")
+    # In the language of the recruiter who scheduled it (French by default), as a task writes it.
+    assert interview.failure_reason.startswith("Le numéro n’a pas pu être appelé :")
     assert "21211" in interview.failure_reason
     assert interview.next_call_at is None
     [attempt] = attempts_of(interview)
