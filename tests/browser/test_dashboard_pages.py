@@ -38,8 +38,15 @@ def company(tenant_a, admin_a, recruiter_a, mailoutbox):
         scoring.score_cv(candidate.pk)
         consent_services.request_consent(candidate=candidate, by=recruiter_a)
         factories.CandidateFactory(position=position, full_name="Sara Idrissi", cv_score=None)
-    token = re.search(r"/consent/([A-Za-z0-9_-]{40,})/", mailoutbox[-1].body).group(1)
-    return {"position": position, "candidate": candidate, "consent_path": f"/consent/{token}/"}
+        factories.QuestionFactory(position=position, order=3)
+        consenting = factories.CandidateFactory(position=position, full_name="Youssef Amrani-Bennani El Fassi")
+        consent_services.record_recruiter_consent(candidate=consenting, by=recruiter_a, note="Agreed by phone.")
+        interview = factories.InterviewFactory(candidate=factories.CandidateFactory(position=position), state="partial")
+        factories.AnswerFactory(interview=interview, attempt__outcome="dropped", duration_seconds=42)
+    request_mail = next(m for m in mailoutbox if candidate.email in m.to)
+    token = re.search(r"/consent/([A-Za-z0-9_-]{40,})/", request_mail.body).group(1)
+    return {"position": position, "candidate": candidate, "consent_path": f"/consent/{token}/",
+            "consenting": consenting, "interview": interview}
 
 
 @pytest.fixture
@@ -85,6 +92,10 @@ def dashboard_paths(company):
         "audit-log": "/accounts/audit/",
         "profile": "/accounts/profile/",
         "retention": "/consent/settings/retention/",
+        "calling-hours": "/consent/settings/calling-hours/",
+        "call-policy": "/settings/calls/",
+        "candidate-to-call": f"/candidates/{company['consenting'].pk}/",
+        "interview": f"/interviews/{company['interview'].pk}/",
     }
 
 
