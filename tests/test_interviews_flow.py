@@ -263,3 +263,47 @@ def test_one_companys_backlog_does_not_keep_another_company_waiting(tenant_a, te
     with mock.patch("interviews.tasks.place_call_task.apply_async"):
         claimed = dialler.dial_due_interviews(now=now)
     assert claimed == [backlog[0].pk, waiting.pk]
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_a_weak_candidate_is_interviewed_to_the_end_with_short_answers(candidate, recruiter_a):
+    interview = schedule(candidate, recruiter_a, persona="weak")
+
+    assert reload(interview).state == InterviewState.AUDIO_COMPLETE
+    answers = answers_of(interview)
+    assert [a.state for a in answers] == [AnswerState.STORED] * 3
+    good = schedule_on_another_candidate(candidate, recruiter_a, persona="good")
+    assert max(a.size_bytes for a in answers) < min(a.size_bytes for a in answers_of(good))
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_a_voicemail_is_not_interviewed_and_the_call_is_tried_again_later(candidate, recruiter_a):
+    interview = schedule(candidate, recruiter_a, persona="voicemail")
+
+    interview = reload(interview)
+    [attempt] = attempts_of(interview)
+    assert attempt.outcome == CallOutcome.VOICEMAIL and attempt.answered_by == "machine_start"
+    assert answers_of(interview) == []
+    assert interview.state == InterviewState.SCHEDULED
+    assert interview.next_call_at == timezone.now() + timedelta(minutes=120)
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_a_candidate_who_asks_to_be_called_back_later_today_is_called_back_inside_calling_hours(candidate, recruiter_a):
+    from consent import calling_hours
+
+    interview = schedule(candidate, recruiter_a, persona="callback")
+
+    interview = reload(interview)
+    [attempt] = attempts_of(interview)
+    assert attempt.outcome == CallOutcome.CALLBACK_REQUESTED and answers_of(interview) == []
+    assert interview.state == InterviewState.SCHEDULED
+    assert interview.next_call_at == attempt.callback_at
+    assert interview.next_call_at >= timezone.now() + timedelta(hours=2)
+    with tenant_context(candidate.tenant_id):
+        assert calling_hours.rules_for(candidate).allows(interview.next_call_at)
+
+
+def schedule_on_another_candidate(candidate, recruiter, persona):
+    other = consenting_candidate(candidate.position, recruiter, full_name="Omar Bennani", phone="+212612345699")
+    return schedule(other, recruiter, persona=persona)

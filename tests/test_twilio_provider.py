@@ -355,3 +355,17 @@ def test_a_failed_hang_up_still_cancels_the_interview(twilio_api, candidate, rec
 
     assert len(twilio_api.requests) == 1
     assert reload(interview).state == InterviewState.CANCELLED
+
+
+def test_erasing_the_candidate_deletes_the_recordings_twilio_still_holds(twilio_api, awaiting_answer, recruiter_a, django_capture_on_commit_callbacks):
+    from recruiting.services import erase_candidate
+
+    twilio_api.add(204, b"")
+    with tenant_context(awaiting_answer.tenant_id):
+        candidate = Interview.objects.get(pk=awaiting_answer.interview_id).candidate
+        with django_capture_on_commit_callbacks(execute=True):
+            erase_candidate(by=recruiter_a, candidate=candidate)
+        assert not Answer.objects.filter(pk=awaiting_answer.pk).exists()
+
+    [deletion] = twilio_api.requests
+    assert (deletion.method, deletion.path) == ("DELETE", f"{ACCOUNT_PATH}/Recordings/{RECORDING_SID}.json")
