@@ -222,7 +222,7 @@ class CallPolicy(TenantOwned):
     DEFAULTS = {
         "max_attempts": 3, "retry_after_minutes": 120, "busy_retry_after_minutes": 20,
         "call_time_limit_minutes": 15, "answer_silence_seconds": 6, "max_simultaneous_calls": 5,
-        "voicemail_message": False, "sms_heads_up": False,
+        "voicemail_message": False,
     }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -233,7 +233,6 @@ class CallPolicy(TenantOwned):
     answer_silence_seconds = models.PositiveSmallIntegerField(_("seconds of silence that end an answer"), default=DEFAULTS["answer_silence_seconds"])
     max_simultaneous_calls = models.PositiveSmallIntegerField(_("simultaneous calls"), default=DEFAULTS["max_simultaneous_calls"])
     voicemail_message = models.BooleanField(_("leave a short message on voicemail"), default=DEFAULTS["voicemail_message"])
-    sms_heads_up = models.BooleanField(_("send an SMS a few minutes before the call"), default=DEFAULTS["sms_heads_up"])
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

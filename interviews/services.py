@@ -181,7 +181,7 @@ CALL_POLICY_LIMITS = {
     "max_attempts": (1, 10), "retry_after_minutes": (10, 1440), "busy_retry_after_minutes": (5, 1440),
     "call_time_limit_minutes": (3, 60), "answer_silence_seconds": (2, 30), "max_simultaneous_calls": (1, 100),
 }
-CALL_POLICY_FLAGS = ("voicemail_message", "sms_heads_up")
+CALL_POLICY_FLAGS = ("voicemail_message",)
 
 
 def update_call_policy(*, by, request=None, **values):

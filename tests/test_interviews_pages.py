@@ -284,3 +284,11 @@ def test_the_panel_speaks_french_by_default_where_translated(recruiter_a, candid
     page = candidate_page(client, candidate)
     assert french in page or french.replace("'", "&#x27;") in page
     assert text in candidate_page(client_for(recruiter_a, "en"), candidate)
+
+
+def test_the_panel_says_that_simulated_arabic_answers_are_silences(tenant_a, recruiter_a):
+    with tenant_context(tenant_a.pk):
+        position = factories.PositionFactory(owner=recruiter_a, language="ar")
+    candidate = consenting_candidate(position, recruiter_a)
+    page = client_for(recruiter_a).get(reverse("recruiting:candidate_detail", args=[candidate.pk])).content.decode()
+    assert "No offline Arabic voice exists" in page

@@ -159,7 +159,6 @@ class Migration(migrations.Migration):
                 ('answer_silence_seconds', models.PositiveSmallIntegerField(default=6, verbose_name='seconds of silence that end an answer')),
                 ('max_simultaneous_calls', models.PositiveSmallIntegerField(default=5, verbose_name='simultaneous calls')),
                 ('voicemail_message', models.BooleanField(default=False, verbose_name='leave a short message on voicemail')),
-                ('sms_heads_up', models.BooleanField(default=False, verbose_name='send an SMS a few minutes before the call')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.tenant')),
                 ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
