@@ -180,6 +180,10 @@ def test_the_candidate_page_fits_the_width(visit, company, recruiter_a, width, s
 
     assert_fits_the_width(page, f"the candidate page at {width} px")
     page.screenshot(path=screenshot_folder / f"candidate-{width}.png", full_page=True)
+    for name, path in {"candidate-to-call": f"/candidates/{company['consenting'].pk}/",
+                       "interview": f"/interviews/{company['interview'].pk}/"}.items():
+        page = visit(path, width, recruiter_a)
+        page.screenshot(path=screenshot_folder / f"{name}-{width}.png", full_page=True)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
