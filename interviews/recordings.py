@@ -6,14 +6,15 @@ reason; the interview completes with the rest."""
 import hashlib
 import logging
 import secrets
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from interviews import telephony
-from interviews.calls import check_audio_complete
+from interviews.calls import PENDING_AUDIO, check_audio_complete
 from interviews.models import Answer, AnswerState
 from interviews.phone_audio import BadRecording, check_recording
 
@@ -66,3 +67,40 @@ def mark_audio_missing(answer_id, reason):
         return
     Answer.objects.filter(pk=answer.pk, state=AnswerState.AWAITING_AUDIO).update(state=AnswerState.AUDIO_MISSING, error=str(reason)[:500])
     check_audio_complete(answer.interview_id)
+
+
+# Once a call has ended this long, an answer still waiting for its audio has lost its callback
+# or its fetch: the fetch is sent again when the recording is known, else the answer is missing.
+AUDIO_GRACE = timedelta(minutes=30)
+
+
+def settle_waiting_audio(now=None):
+    """Across tenants, for the sweeper: answers of ended calls still waiting for their audio.
+    Returns (fetches sent again, answers marked missing)."""
+    from aihm.tenancy import bypassing_rls, tenant_context
+    from interviews.models import AttemptState
+    from interviews.states import recruiter_language
+    from interviews.tasks import fetch_recording_task
+
+    now = now or timezone.now()
+    waiting = list(
+        bypassing_rls(Answer).filter(state__in=PENDING_AUDIO, attempt__state=AttemptState.ENDED,
+                                     attempt__ended_at__lt=now - AUDIO_GRACE)
+        .values_list("pk", "tenant_id", "interview_id", "recording_sid")[:500]
+    )
+    resent = missing = 0
+    for pk, tenant_id, interview_id, recording_sid in waiting:
+        with tenant_context(tenant_id):
+            if recording_sid:
+                Answer.objects.filter(pk=pk, state=AnswerState.RECORDING).update(state=AnswerState.AWAITING_AUDIO)
+                fetch_recording_task.delay(str(tenant_id), str(pk))
+                resent += 1
+            else:
+                with translation.override(recruiter_language(interview_id)):
+                    reason = _("The provider never said where this answer's recording is.")
+                Answer.objects.filter(pk=pk, state__in=PENDING_AUDIO).update(state=AnswerState.AUDIO_MISSING, error=reason)
+                check_audio_complete(interview_id)
+                missing += 1
+    if waiting:
+        logger.info("recordings: %d fetch(es) sent again, %d answer(s) without audio", resent, missing)
+    return resent, missing

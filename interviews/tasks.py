@@ -46,5 +46,10 @@ def simulate_call_task(tenant_id, call_sid, request):
 @shared_task(name="interviews.reconcile_stuck_attempts")
 def reconcile_stuck_attempts():
     """Beat, every few minutes, across tenants: attempts stuck in a live state past their call's
-    time limit are looked up at the provider or ended, and the interview moves on."""
-    return len(dialler.reconcile_stuck_attempts())
+    time limit are looked up at the provider or ended, and the interview moves on; answers of
+    ended calls still waiting for their audio are fetched again or marked missing."""
+    from interviews.recordings import settle_waiting_audio
+
+    ended = dialler.reconcile_stuck_attempts()
+    settle_waiting_audio()
+    return len(ended)

@@ -307,3 +307,30 @@ def test_a_candidate_who_asks_to_be_called_back_later_today_is_called_back_insid
 def schedule_on_another_candidate(candidate, recruiter, persona):
     other = consenting_candidate(candidate.position, recruiter, full_name="Omar Bennani", phone="+212612345699")
     return schedule(other, recruiter, persona=persona)
+
+
+def test_answers_still_waiting_for_audio_after_the_call_are_fetched_again_or_marked_missing(tenant_a, recruiter_a):
+    """A lost recording callback or fetch does not leave the interview waiting for ever."""
+    from interviews.phone_audio import silence_wav
+    from interviews.recordings import settle_waiting_audio
+    from interviews.simulator import _store
+
+    recording_sid = "RE" + "ab" * 16
+    (_store() / "recordings" / f"{recording_sid}.wav").write_bytes(silence_wav(1))
+    with tenant_context(tenant_a.pk):
+        interview = factories.InterviewFactory(state=InterviewState.AWAITING_AUDIO, next_call_at=None, created_by=recruiter_a)
+        attempt = factories.CallAttemptFactory(interview=interview, ended_at=timezone.now() - timedelta(hours=1))
+        never_said = factories.AnswerFactory(interview=interview, attempt=attempt, question_index=0,
+                                             state=AnswerState.RECORDING, storage_key="")
+        lost_fetch = factories.AnswerFactory(interview=interview, attempt=attempt, question_index=1,
+                                             state=AnswerState.AWAITING_AUDIO, recording_sid=recording_sid, storage_key="")
+
+    assert settle_waiting_audio() == (1, 1)
+
+    with tenant_context(tenant_a.pk):
+        never_said.refresh_from_db()
+        lost_fetch.refresh_from_db()
+    assert never_said.state == AnswerState.AUDIO_MISSING and never_said.error  # in the recruiter's language
+    assert lost_fetch.state == AnswerState.STORED and default_storage.exists(lost_fetch.storage_key)
+    assert reload(interview).state == InterviewState.AUDIO_COMPLETE
+    assert settle_waiting_audio() == (0, 0)
