@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 import phonenumbers
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.text import get_text_list
@@ -410,24 +409,17 @@ def candidate_zone_name(candidate, country):
     return known.key if known else COUNTRY_ZONES.get(country, "UTC")
 
 
-def _stored_windows(candidate):
-    try:
-        return candidate.call_time_preference.windows
-    except ObjectDoesNotExist:
-        return []
-
-
 def rules_for(candidate):
     """The calling rules for this candidate: the company's policy (or defaults), the country of
     candidate.phone (holidays, the French decree), candidate.timezone, and the candidate's
     preferred windows if any. Must be called inside the candidate's tenant context (it reads the
     tenant's policy)."""
-    from consent.selectors import calling_hours_policy  # selectors import this module
+    from consent.selectors import calling_hours_policy, preferred_windows  # selectors import this module
 
     country = country_of(candidate.phone)
     return build_rules(
         policy=calling_hours_policy(), country=country, tz_name=candidate_zone_name(candidate, country),
-        preferred_windows=_stored_windows(candidate),
+        preferred_windows=preferred_windows(candidate),
     )
 
 
