@@ -26,7 +26,9 @@ from consent.notice import NOTICE_LANGUAGES, notice_facts
 from recruiting.models import Candidate, InterviewLanguage
 
 
-def _candidate_or_404(pk):
+def candidate_or_404(pk):
+    """A candidate of the caller's company with its position, or the API's plain 404 (the
+    interviews API uses it too)."""
     candidate = Candidate.objects.select_related("position").filter(pk=pk).first()
     if candidate is None:
         raise NotFound("Not found.")
@@ -95,7 +97,7 @@ class CandidateConsentView(APIView):
 
     @extend_schema(responses=CandidateConsentSerializer, summary="A candidate's consent: state, latest request, decisions")
     def get(self, request, pk):
-        return Response(_consent_body(_candidate_or_404(pk), request.user))
+        return Response(_consent_body(candidate_or_404(pk), request.user))
 
 
 class GrantConsentView(APIView):
@@ -106,7 +108,7 @@ class GrantConsentView(APIView):
         summary="Send the consent request by email, or record a consent the recruiter obtained (channel recruiter, with a note)",
     )
     def post(self, request, pk):
-        candidate = _candidate_or_404(pk)
+        candidate = candidate_or_404(pk)
         payload = GrantConsentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         if payload.validated_data["channel"] == "recruiter":
@@ -122,7 +124,7 @@ class WithdrawConsentView(APIView):
     @extend_schema(request=NoteSerializer, responses={201: CandidateConsentSerializer},
                    summary="Withdraw the candidate's consent on their behalf (the note says how they asked)")
     def post(self, request, pk):
-        candidate = _candidate_or_404(pk)
+        candidate = candidate_or_404(pk)
         payload = NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.withdraw_on_behalf(candidate=candidate, by=request.user, note=payload.validated_data["note"], request=request)
@@ -138,7 +140,7 @@ class CandidateExportView(APIView):
     @extend_schema(responses={(200, "application/zip"): OpenApiResponse(description="data.json and files/ (CV, ...)")},
                    summary="Everything held about a candidate (right of access), as a zip; audited")
     def get(self, request, pk):
-        candidate = _candidate_or_404(pk)
+        candidate = candidate_or_404(pk)
         archive = services.export_candidate(by=request.user, candidate=candidate, request=request)
         return FileResponse(archive, as_attachment=True, filename=f"candidate-{candidate.pk}.zip", content_type="application/zip")
 

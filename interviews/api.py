@@ -13,16 +13,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanWrite, IsTenantMember, IsWriter
 from aihm.api import ChoiceLabelField, StrictCharField
+from consent.api import candidate_or_404
 from interviews import selectors, services
 from interviews.models import Answer, CallAttempt, Interview, InterviewEvent
-from recruiting.models import Candidate
-
-
-def _candidate_or_404(pk):
-    candidate = Candidate.objects.select_related("position").filter(pk=pk).first()
-    if candidate is None:
-        raise NotFound("Not found.")
-    return candidate
 
 
 def _interview_or_404(pk):
@@ -115,7 +108,7 @@ class CandidateInterviewsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Interview.objects.none()
-        return selectors.interviews_of_candidate(_candidate_or_404(self.kwargs["pk"]))
+        return selectors.interviews_of_candidate(candidate_or_404(self.kwargs["pk"]))
 
     @extend_schema(summary="The candidate's interviews, newest first")
     def get(self, request, *args, **kwargs):
@@ -124,7 +117,7 @@ class CandidateInterviewsView(generics.ListAPIView):
     @extend_schema(request=ScheduleSerializer, responses={201: InterviewSerializer},
                    summary="Schedule the phone interview (refused with 409 without consent, outside calling hours, in the past, beside another active interview)")
     def post(self, request, pk):
-        candidate = _candidate_or_404(pk)
+        candidate = candidate_or_404(pk)
         payload = ScheduleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         interview = services.schedule_interview(
