@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "interview.scheduled": _("Phone interview scheduled"),
     "interview.rescheduled": _("Phone interview rescheduled"),
     "interview.cancelled": _("Phone interview cancelled"),
+    "interview.simulated_call_back": _("Simulated candidate made to call back"),
     "interview.audio_played": _("Interview answer listened to"),
     "call_policy.updated": _("Call policy changed"),
     "consent.call_times_set": _("Call times chosen"),

@@ -220,6 +220,8 @@ CELERY_BEAT_SCHEDULE = {
     "interviews-dial-due": {"task": "interviews.dial_due_interviews", "schedule": 30.0},
     # Attempts stuck in a live state past the call's time limit (a killed worker, a lost callback).
     "interviews-reconcile-stuck": {"task": "interviews.reconcile_stuck_attempts", "schedule": 300.0},
+    # The text message a few minutes before a call (CallPolicy.heads_up_sms).
+    "interviews-heads-up": {"task": "interviews.send_due_heads_ups", "schedule": 60.0},
 }
 
 S3_BUCKET = env.str("S3_BUCKET", default="")

@@ -61,8 +61,9 @@ def send_consent_request(consent_request, token, *, facts, reminder_number=0):
     )
 
 
-def send_grant_confirmation(candidate, token, *, language, facts, channel):
-    """After a grant (on the page or recorded by a recruiter): what was agreed and how to withdraw."""
+def send_grant_confirmation(candidate, token, *, language, facts, channel, callback_code=""):
+    """After a grant (on the page or recorded by a recruiter): what was agreed, how to withdraw,
+    and the code that lets the candidate call the interview line back."""
     _send(
         "granted",
         to=candidate.email,
@@ -72,5 +73,7 @@ def send_grant_confirmation(candidate, token, *, language, facts, channel):
             "candidate_name": candidate.full_name,
             "withdraw_url": withdraw_page_url(token),
             "by_recruiter": channel != "web",
+            "callback_code": callback_code,
+            "callback_number": settings.TWILIO_FROM_NUMBER,
         },
     )

@@ -308,3 +308,30 @@ class CallingHoursPolicy(TenantOwned):
         if self.second_start is None or self.second_end is None:
             return ((self.start, self.end),)
         return ((self.start, self.end), (self.second_start, self.second_end))
+
+
+class CallbackCodePurpose(models.TextChoices):
+    CONSENT_CONFIRMATION = "consent_confirmation", _("Consent confirmation")
+    HEADS_UP = "heads_up", _("Text message before the call")
+    SIMULATED_CALL_BACK = "simulated", _("Simulated call-back")
+
+
+class CallbackCode(TenantOwned):
+    """A six-digit code that, with the candidate's own number, lets them call the interview line
+    back (`consent.callback_codes`). Only its keyed digest is kept; the code itself is shown or
+    sent once, when it is issued."""
+
+    id = models.BigAutoField(primary_key=True)
+    candidate = models.ForeignKey("recruiting.Candidate", on_delete=models.CASCADE, related_name="callback_codes")
+    digest = models.CharField(max_length=64)
+    purpose = models.CharField(_("sent with"), max_length=24, choices=CallbackCodePurpose.choices)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("call-back code")
+        verbose_name_plural = _("call-back codes")
+        indexes = [models.Index(fields=["tenant", "candidate", "expires_at"], name="consent_callback_code_live")]
+
+    def __str__(self):
+        return f"{self.candidate_id} ({self.purpose})"

@@ -17,6 +17,7 @@ from consent.models import (
 )
 from consent.notice import required_covers
 from recruiting.models import Candidate
+from recruiting.panels import remember, shared_read
 
 STATUS_BADGES = {
     ConsentStatus.NOT_REQUESTED: "",
@@ -33,13 +34,18 @@ def retention_policy():
     return RetentionPolicy.objects.first() or RetentionPolicy()
 
 
+# The candidate page's panels share these reads (recruiting.panels.shared_read).
+LATEST_RECORD = "consent.latest_record"
+PREFERRED_WINDOWS = "consent.preferred_windows"
+
+
 def calling_hours_policy():
     """The active tenant's calling hours, or the defaults (unsaved) when the company never set them."""
     return CallingHoursPolicy.objects.first() or CallingHoursPolicy()
 
 
 def latest_record(candidate):
-    return ConsentRecord.objects.filter(candidate=candidate).order_by("-id").first()
+    return shared_read(candidate, LATEST_RECORD, lambda: ConsentRecord.objects.filter(candidate=candidate).order_by("-id").first())
 
 
 def _requests_latest_first():
@@ -90,8 +96,11 @@ def standing_grant(candidate):
 
 
 def preferred_windows(candidate):
-    preference = CallTimePreference.objects.filter(candidate=candidate).first()
-    return preference.windows if preference else []
+    def read():
+        preference = CallTimePreference.objects.filter(candidate=candidate).first()
+        return preference.windows if preference else []
+
+    return shared_read(candidate, PREFERRED_WINDOWS, read)
 
 
 def describe_windows(windows):
@@ -103,6 +112,7 @@ def consent_panel(candidate, user):
     including page's context: `context.update(consent_panel(candidate, request.user))`."""
     records = list(ConsentRecord.objects.filter(candidate=candidate).select_related("recorded_by").order_by("-id")[:20])
     record = records[0] if records else None  # the latest decision, as latest_record() reads it
+    remember(candidate, LATEST_RECORD, record)
     request = latest_request(candidate)
     status = consent_status(candidate, record=record, request=request)
     missing_covers = sorted(set(required_covers()) - set(record.covers)) if status == ConsentStatus.GRANTED else []

@@ -23,11 +23,12 @@ from django.utils.translation import gettext_lazy
 from accounts.services import audit
 from aihm.errors import Conflict, DomainError, Invalid, NotAllowed
 from aihm.tenancy import current_tenant_id, tenant_context
-from consent import emails, selectors, tokens
+from consent import callback_codes, emails, selectors, tokens
 from consent.calling_hours import parse_clock, validate_windows
 from consent.models import (
     CallingHoursPolicy,
     CallTimePreference,
+    CallbackCodePurpose,
     Channel,
     ConsentLink,
     ConsentRecord,
@@ -400,8 +401,10 @@ def send_grant_confirmation(*, request_id):
         if grant is None or grant.request_id != consent_request.pk or not candidate.email:
             return False
         facts = notice_facts(candidate, sender=consent_request.created_by)
+        code = callback_codes.issue(candidate, purpose=CallbackCodePurpose.CONSENT_CONFIRMATION)
         emails.send_grant_confirmation(
             candidate, _new_link(consent_request), language=consent_request.language, facts=facts, channel=grant.channel,
+            callback_code=code,
         )
         consent_request.confirmation_sent_at = timezone.now()
         consent_request.save(update_fields=["confirmation_sent_at"])

@@ -20,10 +20,11 @@ from consent.services import NothingToWithdraw, withdraw_on_behalf
 from interviews import states, twiml
 from interviews.dialler import after_attempt
 from interviews.models import (
-    Answer, AnswerState, AttemptState, CallAttempt, CallOutcome, Interview, InterviewState, WebhookEvent,
+    Answer, AnswerState, AttemptState, CallAttempt, CallDirection, CallOutcome, Interview, InterviewState, WebhookEvent,
 )
 from interviews.selectors import call_policy
 from interviews.signals import interview_audio_complete
+from recruiting.scripts import question_text, script_languages
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def _question_twiml(attempt, index, *, keypad_help=False, repeat=False, after_si
     policy = call_policy()
     CallAttempt.objects.filter(pk=attempt.pk).update(last_question_index=index)
     return twiml.question(
-        language=interview.language, text=questions[index]["text"], number=index + 1, total=len(questions),
+        language=interview.language, text=question_text(questions[index], interview.language), number=index + 1, total=len(questions),
         action_url=url("interviews:webhook_answer", attempt, index, take=take),
         recording_status_url=url("interviews:webhook_recording", attempt, index, take=take),
         max_length=int(questions[index].get("max_answer_seconds") or 120),
@@ -101,9 +102,37 @@ def answered(attempt, *, answered_by):
         return twiml.hangup()
     states.move(interview.pk, InterviewState.IN_CALL, reason=_("Answered"))
     _follow(interview, InterviewState.IN_CALL)
+    languages = script_languages(interview.script)
+    if len(languages) > 1 and not Answer.objects.filter(interview=interview, state__in=COUNTED_ANSWERS).exists():
+        # The candidate chooses the language before the opening; a resumed interview keeps its own.
+        return twiml.language_menu(
+            languages=languages, choose_url=url("interviews:webhook_language", attempt),
+            default=interview.language if interview.language in languages else languages[0],
+            company_name=_company_name(attempt),
+        )
+    return _opening(attempt)
+
+
+def language_chosen(attempt, *, digits, default):
+    """The key pressed in the language menu (or, with none, the default it announced): the
+    interview goes on in that language from here, the opening first."""
+    interview = attempt.interview
+    if attempt.state == AttemptState.ENDED:
+        return twiml.hangup()
+    languages = script_languages(interview.script)
+    chosen = twiml.language_choice(languages=languages, digits=digits) or (default if default in languages else None)
+    if chosen and chosen != interview.language:
+        Interview.objects.filter(pk=interview.pk).update(language=chosen)
+        interview.language = chosen
+    return _opening(attempt)
+
+
+def _opening(attempt):
+    interview = attempt.interview
     return twiml.opening(
         language=interview.language, company_name=_company_name(attempt),
         position_title=interview.candidate.position.title, confirm_url=url("interviews:webhook_confirm", attempt),
+        inbound=attempt.direction == CallDirection.INBOUND,
     )
 
 

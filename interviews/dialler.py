@@ -21,7 +21,7 @@ from consent import calling_hours
 from consent.services import ConsentMissing, ensure_can_call
 from interviews import states, telephony
 from interviews.models import (
-    DUE_STATES, AnswerState, AttemptState, CallAttempt, CallOutcome, CallPolicy, Interview, InterviewState,
+    DUE_STATES, AnswerState, AttemptState, CallAttempt, CallDirection, CallOutcome, CallPolicy, Interview, InterviewState,
 )
 from interviews.selectors import call_policy
 
@@ -229,6 +229,9 @@ def after_attempt(attempt_id, outcome, *, callback_at=None, now=None):
             moment = now + retry_delay(outcome, policy)
             if calling_hours_hold(candidate):
                 moment = calling_hours.rules_for(candidate).next_time(moment) or moment
+            if attempt.direction == CallDirection.INBOUND and interview.next_call_at and interview.next_call_at > now:
+                # The candidate called before the time we had planned: that call still stands.
+                moment = interview.next_call_at
             fields = {"next_call_at": moment}
     moved = states.move(interview.pk, target, reason=CallOutcome(outcome).label, **fields)
     if moved is not None:

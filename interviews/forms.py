@@ -24,6 +24,19 @@ class CallPolicyForm(forms.Form):
         label=_("Leave a short message on voicemail (once)"), required=False,
         help_text=_("The message names your company and nothing about the candidate."),
     )
+    heads_up_sms = forms.BooleanField(
+        label=_("Send a text message before each scheduled call"), required=False,
+        help_text=_("Your company's name and a code to call back with; nothing about the candidate or the position."),
+    )
+    heads_up_minutes = forms.IntegerField(
+        label=_("Minutes before the call"), required=False,
+        min_value=CALL_POLICY_LIMITS["heads_up_minutes"][0], max_value=CALL_POLICY_LIMITS["heads_up_minutes"][1],
+    )
+
+    def clean_heads_up_minutes(self):
+        """Left blank, the minutes keep their current value."""
+        minutes = self.cleaned_data["heads_up_minutes"]
+        return self.get_initial_for_field(self.fields["heads_up_minutes"], "heads_up_minutes") if minutes is None else minutes
 
     @classmethod
     def initial_for(cls, policy):

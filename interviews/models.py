@@ -120,12 +120,19 @@ class CallOutcome(models.TextChoices):
     CALLBACK_REQUESTED = "callback_requested", _("Asked to be called back")
 
 
+class CallDirection(models.TextChoices):
+    OUTBOUND = "outbound", _("We called")
+    INBOUND = "inbound", _("The candidate called back")
+
+
 class CallAttempt(TenantOwned):
-    """One dial. Created before the provider is asked, so that its id is in every callback URL."""
+    """One call. An outbound attempt is created before the provider is asked, so that its id is
+    in every callback URL; an inbound one once the caller's code has named the interview."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveSmallIntegerField(_("attempt"))
+    direction = models.CharField(_("direction"), max_length=8, choices=CallDirection.choices, default=CallDirection.OUTBOUND)
     state = models.CharField(_("state"), max_length=12, choices=AttemptState.choices, default=AttemptState.CREATED)
     call_sid = models.CharField(_("provider call id"), max_length=64, blank=True)
     answered_by = models.CharField(_("answered by"), max_length=24, blank=True)
@@ -201,6 +208,9 @@ class Answer(TenantOwned):
     error = models.CharField(_("error"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     stored_at = models.DateTimeField(null=True, blank=True)
+    # The simulator's answer in words where no offline voice speaks the language (Arabic): the
+    # recording is a short silence, and this text is what the simulated candidate "said".
+    simulated_text = models.TextField(_("simulated answer (text only)"), max_length=4000, blank=True)
 
     class Meta:
         verbose_name = _("answer")
@@ -222,7 +232,7 @@ class CallPolicy(TenantOwned):
     DEFAULTS = {
         "max_attempts": 3, "retry_after_minutes": 120, "busy_retry_after_minutes": 20,
         "call_time_limit_minutes": 15, "answer_silence_seconds": 6, "max_simultaneous_calls": 5,
-        "voicemail_message": False,
+        "voicemail_message": False, "heads_up_sms": False, "heads_up_minutes": 10,
     }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -233,6 +243,8 @@ class CallPolicy(TenantOwned):
     answer_silence_seconds = models.PositiveSmallIntegerField(_("seconds of silence that end an answer"), default=DEFAULTS["answer_silence_seconds"])
     max_simultaneous_calls = models.PositiveSmallIntegerField(_("simultaneous calls"), default=DEFAULTS["max_simultaneous_calls"])
     voicemail_message = models.BooleanField(_("leave a short message on voicemail"), default=DEFAULTS["voicemail_message"])
+    heads_up_sms = models.BooleanField(_("send a text message before each scheduled call"), default=DEFAULTS["heads_up_sms"])
+    heads_up_minutes = models.PositiveSmallIntegerField(_("minutes before the call"), default=DEFAULTS["heads_up_minutes"])
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -246,7 +258,42 @@ class CallPolicy(TenantOwned):
             models.CheckConstraint(condition=models.Q(call_time_limit_minutes__gte=3, call_time_limit_minutes__lte=60), name="interviews_policy_limit_3_60"),
             models.CheckConstraint(condition=models.Q(answer_silence_seconds__gte=2, answer_silence_seconds__lte=30), name="interviews_policy_silence_2_30"),
             models.CheckConstraint(condition=models.Q(max_simultaneous_calls__gte=1, max_simultaneous_calls__lte=100), name="interviews_policy_calls_1_100"),
+            models.CheckConstraint(condition=models.Q(heads_up_minutes__gte=2, heads_up_minutes__lte=120), name="interviews_policy_heads_up_2_120"),
         ]
 
     def __str__(self):
         return f"{self.max_attempts} attempts"
+
+
+class MessageState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    UNDELIVERED = "undelivered", _("Not delivered")
+    FAILED = "failed", _("Failed")
+
+
+class HeadsUp(TenantOwned):
+    """The text message sent a few minutes before one scheduled call: the company's name and a
+    call-back code, nothing else. One per interview and call time (a rescheduled call gets its own)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="heads_ups")
+    call_at = models.DateTimeField(_("for the call at"))
+    state = models.CharField(_("state"), max_length=12, choices=MessageState.choices, default=MessageState.QUEUED)
+    message_sid = models.CharField(_("provider message id"), max_length=64, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("text message before the call")
+        verbose_name_plural = _("text messages before the call")
+        ordering = ["interview", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "call_at"], name="interviews_heads_up_once_per_call"),
+            models.UniqueConstraint(fields=["message_sid"], condition=~models.Q(message_sid=""), name="interviews_heads_up_sid_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.interview_id} {self.call_at:%Y-%m-%d %H:%M} ({self.state})"

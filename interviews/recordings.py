@@ -49,10 +49,12 @@ def store_recording(answer_id):
     except BadRecording as error:
         mark_audio_missing(answer.pk, _("The recording received is not usable: %(why)s") % {"why": error})
         return answer
+    # Only the simulator has words without a voice (Arabic); a real provider's answer is audio.
+    simulated_text = provider.recording_text(answer.recording_sid)[:4000] if hasattr(provider, "recording_text") else ""
     key = default_storage.save(recording_key(answer), ContentFile(data))
     updated = Answer.objects.filter(pk=answer.pk, state=AnswerState.AWAITING_AUDIO).update(
         state=AnswerState.STORED, storage_key=key, size_bytes=info.size_bytes, checksum=hashlib.sha256(data).hexdigest(),
-        duration_seconds=round(info.duration_seconds), stored_at=timezone.now(),
+        duration_seconds=round(info.duration_seconds), stored_at=timezone.now(), simulated_text=simulated_text,
     )
     if not updated:  # stored meanwhile by a duplicate run: keep one copy
         default_storage.delete(key)

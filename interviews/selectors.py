@@ -31,7 +31,7 @@ def interview_detail(interview_id):
     return (
         Interview.objects.filter(pk=interview_id)
         .select_related("candidate", "candidate__position", "script")
-        .prefetch_related("attempts", "answers", "events")
+        .prefetch_related("attempts", "answers", "events", "heads_ups")
         .first()
     )
 

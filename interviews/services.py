@@ -93,6 +93,19 @@ def _clean_persona(persona):
     return persona
 
 
+def call_language(candidate, script):
+    """The language the call starts in: the one the candidate read the consent page in, when the
+    script offers it (a position in several languages lets the candidate change it on the
+    keypad), else the script's own."""
+    from consent.selectors import standing_grant
+    from recruiting.scripts import script_languages
+
+    grant = standing_grant(candidate)
+    if grant is not None and grant.language in script_languages(script):
+        return grant.language
+    return script.language
+
+
 def schedule_interview(*, by, candidate, at=None, persona="", request=None):
     """Schedule the phone interview: refused without a valid consent, outside calling hours, in
     the past, beside another active interview of the candidate, or when the script cannot be
@@ -108,7 +121,7 @@ def schedule_interview(*, by, candidate, at=None, persona="", request=None):
         if Interview.objects.filter(candidate=candidate, state__in=ACTIVE_STATES).exists():
             raise Conflict(_("This candidate already has an interview under way; cancel it or wait for its end."))
         interview = Interview.objects.create(
-            candidate=candidate, script=script, language=script.language, next_call_at=moment,
+            candidate=candidate, script=script, language=call_language(candidate, script), next_call_at=moment,
             persona=persona, created_by=by,
         )
         follow_candidate_status(candidate, InterviewState.SCHEDULED)
@@ -158,6 +171,22 @@ def cancel_interview(*, by=None, interview, reason="", request=None):
     return interview
 
 
+def simulate_call_back(*, by, interview, request=None):
+    """The embedded default's demo of an inbound call: the simulated candidate calls the line
+    back and enters a fresh code. Refused with a real telephony provider, or when the interview
+    is not waiting for a call."""
+    from interviews.simulator import simulate_call_back as call_back
+
+    ensure_can_write(by)
+    if not telephony.is_simulated():
+        raise NotAllowed(_("Only a simulated candidate can be made to call back."))
+    if interview.state not in DUE_STATES:
+        raise Conflict(_("This interview is not waiting for a call."))
+    ensure_can_call(interview.candidate)
+    call_back(interview, by=by)
+    audit(by, "interview.simulated_call_back", interview.candidate, request=request, interview=str(interview.pk))
+
+
 def cancel_pending_interviews(candidate, *, reason):
     """Consent withdrawn: every active interview of the candidate ends, a live call is hung up."""
     for interview in Interview.objects.filter(candidate=candidate, state__in=ACTIVE_STATES):
@@ -180,8 +209,9 @@ def _wake_dialler():
 CALL_POLICY_LIMITS = {
     "max_attempts": (1, 10), "retry_after_minutes": (10, 1440), "busy_retry_after_minutes": (5, 1440),
     "call_time_limit_minutes": (3, 60), "answer_silence_seconds": (2, 30), "max_simultaneous_calls": (1, 100),
+    "heads_up_minutes": (2, 120),
 }
-CALL_POLICY_FLAGS = ("voicemail_message",)
+CALL_POLICY_FLAGS = ("voicemail_message", "heads_up_sms")
 
 
 def update_call_policy(*, by, request=None, **values):

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import apply_domain_error
 from accounts.views import admin_required
 from aihm.errors import DomainError
-from interviews import selectors, services
+from interviews import selectors, services, telephony
 from interviews.forms import CallPolicyForm
 
 
@@ -26,4 +26,6 @@ def call_policy_settings(request):
         else:
             messages.success(request, _("The call policy is saved."))
             return redirect("interviews:call_policy")
-    return TemplateResponse(request, "interviews/call_policy_settings.html", {"form": form, "policy": policy})
+    return TemplateResponse(request, "interviews/call_policy_settings.html", {
+        "form": form, "policy": policy, "simulated": telephony.is_simulated(),
+    })

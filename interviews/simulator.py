@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -52,6 +53,23 @@ class SimulatedTelephony:
         })
         return call_sid
 
+    def send_sms(self, *, to, body, status_url):
+        """The console, as Django's console email backend: the message on stdout, never in the
+        logs (they hold no personal data); then Twilio's "sent" status, signed, on `status_url`."""
+        message_sid = _sid("SM")
+        sender = settings.TWILIO_FROM_NUMBER or "+10000000000"
+        print(f"Text message {message_sid}\nFrom: {sender}\nTo: {to}\n\n{body}\n{'-' * 79}", flush=True)
+        params = {"MessageSid": message_sid, "MessageStatus": "sent", "From": sender, "To": to}
+        base = urlsplit(settings.TWILIO_WEBHOOK_BASE_URL)
+        signature = signature_for(status_url, params, telephony.auth_token())
+        with translation.override(translation.get_language()):
+            response = Client(HTTP_HOST=base.netloc).post(
+                urlsplit(status_url).path, params, secure=base.scheme == "https", HTTP_X_TWILIO_SIGNATURE=signature,
+            )
+        if response.status_code >= 400:
+            logger.warning("simulator: the message status webhook answered %s", response.status_code)
+        return message_sid
+
     def find_calls(self, *, to, since):
         return []
 
@@ -64,13 +82,36 @@ class SimulatedTelephony:
             raise telephony.RecordingUnavailable("the simulator has no such recording")
         return path.read_bytes()
 
+    def recording_text(self, recording_sid):
+        """What the simulated candidate said, where no voice could say it (Arabic); else ""."""
+        path = _store() / "recordings" / f"{recording_sid}.txt"
+        if not telephony._is_sid(recording_sid, "RE") or not path.exists():
+            return ""
+        return path.read_text(encoding="utf-8")
+
     def delete_recording(self, recording_sid):
         if telephony._is_sid(recording_sid, "RE"):
             (_store() / "recordings" / f"{recording_sid}.wav").unlink(missing_ok=True)
+            (_store() / "recordings" / f"{recording_sid}.txt").unlink(missing_ok=True)
 
 
 def run_simulated_call(call_sid, request):
     _SimulatedCall(call_sid, request).run()
+
+
+def simulate_call_back(interview, *, by, persona=None):
+    """The simulated candidate calls the line back (the embedded default's demo of an inbound
+    call): a fresh call-back code, then the number's own webhooks, as Twilio would send them."""
+    from consent import callback_codes
+    from consent.models import CallbackCodePurpose
+    from interviews.tasks import simulate_call_task
+
+    code = callback_codes.issue(interview.candidate, purpose=CallbackCodePurpose.SIMULATED_CALL_BACK)
+    simulate_call_task.delay_on_commit(str(interview.tenant_id), _sid("CA"), {
+        "inbound": True, "from": interview.candidate.phone, "code": code, "persona": interview.persona if persona is None else persona,
+        "answer_url": settings.TWILIO_WEBHOOK_BASE_URL + reverse("interviews:webhook_inbound_voice"),
+        "status_url": settings.TWILIO_WEBHOOK_BASE_URL + reverse("interviews:webhook_inbound_status"),
+    })
 
 
 class _SimulatedCall:
@@ -83,17 +124,29 @@ class _SimulatedCall:
         self.secure = base.scheme == "https"
         self.answers_given = 0
         self.seconds = 0
-        attempt_id = urlsplit(request["answer_url"]).path.rstrip("/").split("/")[-2]
-        attempt = CallAttempt.objects.select_related("interview", "interview__script").filter(pk=attempt_id).first()
-        self.attempt = attempt
-        self.language = attempt.interview.language if attempt else "en"
-        self.total = len(attempt.interview.script.questions) if attempt else 0
+        self.inbound = bool(request.get("inbound"))
+        self.attempt = None
+        if not self.inbound:
+            attempt_id = urlsplit(request["answer_url"]).path.rstrip("/").split("/")[-2]
+            self.attempt = CallAttempt.objects.filter(pk=attempt_id).first()
+
+    @property
+    def interview(self):
+        """The interview of the call; an inbound call has one once its code has named it."""
+        if self.attempt is None and self.inbound:
+            self.attempt = CallAttempt.objects.filter(call_sid=self.call_sid).first()
+        if self.attempt is None:
+            return None
+        return type(self.attempt.interview).objects.select_related("script").get(pk=self.attempt.interview_id)
 
     # --- HTTP, signed like Twilio ---
 
     def post(self, url, params):
-        params = {"CallSid": self.call_sid, "To": self.request["to"], "From": settings.TWILIO_FROM_NUMBER or "+10000000000",
-                  "Direction": "outbound-api", **params}
+        ours = settings.TWILIO_FROM_NUMBER or "+10000000000"
+        if self.inbound:
+            params = {"CallSid": self.call_sid, "To": ours, "From": self.request["from"], "Direction": "inbound", **params}
+        else:
+            params = {"CallSid": self.call_sid, "To": self.request["to"], "From": ours, "Direction": "outbound-api", **params}
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         signature = signature_for(url, params, telephony.auth_token())
@@ -114,6 +167,8 @@ class _SimulatedCall:
     # --- The call ---
 
     def run(self):
+        if self.inbound:
+            return self.call_back()
         self.status("initiated")
         if self.persona.busy:
             return self.status("busy")
@@ -125,6 +180,16 @@ class _SimulatedCall:
         body = self.post(self.request["answer_url"], {"CallStatus": "in-progress", "AnsweredBy": answered_by})
         steps = 0
         while body and steps < MAX_STEPS and not self.ended_elsewhere():
+            steps += 1
+            body = self.follow(body)
+        self.status("completed", CallDuration=str(max(1, self.seconds)))
+
+    def call_back(self):
+        """The candidate calls the line, enters the code when asked, then acts out the persona."""
+        self.status("ringing")
+        body = self.post(self.request["answer_url"], {"CallStatus": "ringing"})
+        steps = 0
+        while body and steps < MAX_STEPS:
             steps += 1
             body = self.follow(body)
         self.status("completed", CallDuration=str(max(1, self.seconds)))
@@ -156,6 +221,8 @@ class _SimulatedCall:
 
     def gather_reply(self, action):
         path = urlsplit(action).path
+        if path.endswith("/inbound/code"):
+            return self.request.get("code")
         if path.endswith("/confirm"):
             return self.persona.confirm_digit
         if path.endswith("/callback"):
@@ -163,22 +230,26 @@ class _SimulatedCall:
         return None
 
     def record(self, verb, question_text):
-        hang_up_after = self.persona.hangs_up_after(self.total)
+        interview = self.interview
+        language = interview.language if interview else "en"
+        hang_up_after = self.persona.hangs_up_after(len(interview.script.questions) if interview else 0)
         if hang_up_after is not None and self.answers_given >= hang_up_after:
             return ""  # the candidate hangs up while the question is asked
         number = self.answers_given + 1
-        text = self.persona.answer_text(question_text, self.language, number)
+        text = self.persona.answer_text(question_text, language, number)
         if not text:
             return self.post(_no_input_url(verb), {"CallStatus": "in-progress"})  # silence: no recording
         try:
-            audio = synthesize_phone_answer(text, self.language)
+            audio = synthesize_phone_answer(text, language)
         except SpeechUnavailable as why:
-            if self.language != "ar":
+            if language != "ar":
                 self.fail(str(why))
                 return ""
             audio = silence_wav(2)  # no offline Arabic voice: the answer exists as text only
         recording_sid = _sid("RE")
         (_store() / "recordings" / f"{recording_sid}.wav").write_bytes(audio)
+        if language == "ar":
+            (_store() / "recordings" / f"{recording_sid}.txt").write_text(text, encoding="utf-8")
         duration = str(max(1, SECONDS_PER_ANSWER))
         self.answers_given += 1
         self.seconds += SECONDS_PER_ANSWER

@@ -53,3 +53,12 @@ def reconcile_stuck_attempts():
     ended = dialler.reconcile_stuck_attempts()
     settle_waiting_audio()
     return len(ended)
+
+
+@shared_task(name="interviews.send_due_heads_ups")
+def send_due_heads_ups():
+    """Beat, every minute, across tenants: the text message before each call coming up, where
+    the company's policy asks for one."""
+    from interviews.messaging import send_due_heads_ups
+
+    return len(send_due_heads_ups())

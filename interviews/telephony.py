@@ -26,6 +26,11 @@ class AmbiguousCallError(Exception):
     """The call request may have reached the provider (a timeout after sending)."""
 
 
+class MessageNotSent(Exception):
+    """The provider did not take a text message (refused, unreachable, or no answer in time); the
+    message names the cause, never the number or the text."""
+
+
 @dataclass(frozen=True)
 class CallRequest:
     to: str
@@ -80,8 +85,8 @@ class TwilioTelephony:
         """Create the call; returns its SID. Answering machines are detected, the ring and the
         call are bounded, and every progress event comes back on the attempt's own URL."""
         from requests.exceptions import ConnectionError as RequestsConnectionError
-        from requests.exceptions import ConnectTimeout, ReadTimeout
-        from twilio.base.exceptions import TwilioRestException
+        from requests.exceptions import ConnectTimeout, ReadTimeout, RequestException
+        from twilio.base.exceptions import TwilioException, TwilioRestException
 
         try:
             created = self.client.calls.create(
@@ -103,6 +108,27 @@ class TwilioTelephony:
                 raise PermanentCallError(f"Twilio refused the call (error {error.code})") from None
             # 401/403 (the account's credentials), 429 and 5xx: the number is not at fault.
             raise ProviderUnavailable(f"Twilio error {error.status}") from None
+        except RequestException as error:
+            # Any other failure of the HTTP exchange once it began (a broken body, a bad
+            # redirect): the request may have been taken, so it is never sent again blindly.
+            raise AmbiguousCallError(f"Twilio's answer was lost ({type(error).__name__})") from None
+        except (TwilioException, ValueError) as error:
+            # The SDK could not read an answer (not JSON, no SID): the call may exist.
+            raise AmbiguousCallError(f"Twilio's answer could not be read ({type(error).__name__})") from None
+        return created.sid
+
+    def send_sms(self, *, to, body, status_url):
+        """Send one text message from the account's number; returns its SID. Its delivery
+        statuses come back on `status_url`."""
+        from requests.exceptions import RequestException
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        try:
+            created = self.client.messages.create(to=to, from_=settings.TWILIO_FROM_NUMBER, body=body, status_callback=status_url)
+        except TwilioRestException as error:  # its text may quote the number: only the code is kept
+            raise MessageNotSent(f"Twilio refused the message (error {error.code or error.status})") from None
+        except (TwilioException, RequestException) as error:
+            raise MessageNotSent(f"Twilio unreachable ({type(error).__name__})") from None
         return created.sid
 
     def find_calls(self, *, to, since):

@@ -66,10 +66,11 @@ CALLBACK_CHOICES = {"1": "later_today", "2": "tomorrow"}
 # --- The opening: disclosure first, always ---------------------------------------------------
 
 
-def opening(*, language, company_name, position_title, confirm_url, greeting="", timeout=CONFIRM_TIMEOUT):
+def opening(*, language, company_name, position_title, confirm_url, greeting="", inbound=False, timeout=CONFIRM_TIMEOUT):
     """The first words of every call: who calls, that it is an automated AI assistant, that the
     answers will be recorded and why; then the question "1 or yes to begin, 2 to decline, 3 to
-    be called back later". Nothing is recorded here.
+    be called back later". Nothing is recorded here. `inbound`: the candidate called the line
+    back, so the assistant answers rather than calls.
 
     The disclosure is a plain <Say> before the <Gather>, so no key or noise can cut it short; a
     company's `greeting` comes after it and never replaces it. The <Gather> (one key or speech,
@@ -80,7 +81,7 @@ def opening(*, language, company_name, position_title, confirm_url, greeting="",
     voice_for(language)
     response = VoiceResponse()
     with translation.override(language):
-        say(response, _disclosure(company_name, position_title), language)
+        say(response, _disclosure(company_name, position_title, inbound=inbound), language)
         if greeting.strip():
             say(response, greeting.strip(), language)
         _confirmation_gather(response, language=language, confirm_url=confirm_url, timeout=timeout)
@@ -102,15 +103,21 @@ def confirm_again(*, language, confirm_url, timeout=CONFIRM_TIMEOUT):
     return str(response)
 
 
-def _disclosure(company_name, position_title):
+def _disclosure(company_name, position_title, *, inbound=False):
     params = {"company": company_name, "position": position_title}
+    if inbound:
+        first = _(
+            "Hello, this is an automated assistant, an artificial intelligence, answering on behalf of "
+            "%(company)s about your application for the position of %(position)s."
+        )
+    else:
+        first = _(
+            "Hello, this is an automated assistant, an artificial intelligence, calling on behalf of "
+            "%(company)s about your application for the position of %(position)s."
+        )
     return " ".join(
         [
-            _(
-                "Hello, this is an automated assistant, an artificial intelligence, calling on behalf of "
-                "%(company)s about your application for the position of %(position)s."
-            )
-            % params,
+            first % params,
             _(
                 "If you agree, I will ask you a few questions and your answers will be recorded, so that "
                 "the recruiters at %(company)s can assess your application. A person, not the assistant, "
@@ -148,11 +155,13 @@ def _confirmation_gather(response, *, language, confirm_url, timeout):
 # --- Menus -----------------------------------------------------------------------------------
 
 
-def language_menu(*, languages, choose_url, default, timeout=CONFIRM_TIMEOUT):
-    """For a position offered in several languages: "for French press 1, for English press 2..."
-    each option in its own language and voice, in the order of `languages`; key N chooses
-    `languages[N-1]` (`language_choice()`). With no key, the <Redirect> goes to `choose_url` with
-    `no_input=1&language=<default>`: the call continues in `default`."""
+def language_menu(*, languages, choose_url, default, company_name, timeout=CONFIRM_TIMEOUT):
+    """For a position offered in several languages, before the opening: each option in its own
+    language and voice, in the order of `languages`, and each one says first that this is an
+    automated assistant calling for `company_name`, so that the disclosure comes before anything
+    in every language offered. Key N chooses `languages[N-1]` (`language_choice()`). With no key,
+    the <Redirect> goes to `choose_url` with `no_input=1&language=<default>`: the call continues
+    in `default`. Nothing is recorded here; the full opening follows in the language chosen."""
     languages = list(languages)
     for language in languages:
         voice_for(language)
@@ -166,8 +175,10 @@ def language_menu(*, languages, choose_url, default, timeout=CONFIRM_TIMEOUT):
     )
     for digit, language in enumerate(languages, start=1):
         with translation.override(language):
+            disclosure = _("This is an automated assistant calling on behalf of %(company)s.") % {"company": company_name}
             # Translators: said in your own language, naming it ("Pour continuer en français...").
-            say(gather, _("To continue in English, press %(digit)s.") % {"digit": digit}, language)
+            option = _("To continue in English, press %(digit)s.") % {"digit": digit}
+            say(gather, f"{disclosure} {option}", language)
     response.redirect(no_input_url(choose_url, **{LANGUAGE_PARAM: default}), method="POST")
     return str(response)
 
@@ -199,7 +210,7 @@ def pin_prompt(*, language, pin_url, retry=False, timeout=10):
         else:
             text = _(
                 "Hello, this is the automated interview assistant. "
-                "Please enter the six-digit code from your invitation."
+                "Please enter the six-digit code from your confirmation email or text message."
             )
         say(gather, text, language)
     response.redirect(no_input_url(pin_url), method="POST")
@@ -329,6 +340,14 @@ def unknown_caller(language):
     """An inbound call that matches nothing: polite, says nothing about anyone, hang up."""
     return _say_and_hang_up(
         language, lambda: _("Hello. This line is only used for interview calls we have arranged. Goodbye.")
+    )
+
+
+def nothing_to_resume(language):
+    """A caller whose code is right but whose interview is not waiting for a call (done,
+    cancelled, or being called right now): polite, hang up."""
+    return _say_and_hang_up(
+        language, lambda: _("Thank you for calling. There is no interview to continue at the moment. Goodbye.")
     )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("interviews/<uuid:pk>/", views.interview_detail, name="detail"),
     path("interviews/<uuid:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("interviews/<uuid:pk>/cancel/", views.cancel, name="cancel"),
+    path("interviews/<uuid:pk>/simulate-call-back/", views.simulate_call_back, name="simulate_call_back"),
     path("settings/calls/", settings_views.call_policy_settings, name="call_policy"),
     path("answers/<uuid:pk>/audio", audio.answer_audio, name="answer_audio"),
     path("webhooks/twilio/", include(webhooks.urlpatterns)),

@@ -3,6 +3,7 @@ page (attempts, answers, timeline). Thin: parse, call a service, redirect with a
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.views import member_required, writer_required
 from aihm.errors import DomainError
 from consent.calling_hours import zone
-from interviews import selectors, services
-from interviews.models import Interview
+from interviews import selectors, services, telephony
+from interviews.models import DUE_STATES, Interview
 from recruiting.models import Candidate
 
 
@@ -84,6 +85,20 @@ def cancel(request, pk):
     return _back_to(interview.candidate)
 
 
+@writer_required
+@require_POST
+def simulate_call_back(request, pk):
+    """The embedded default only: the simulated candidate calls the line back with a code."""
+    interview = get_object_or_404(Interview.objects.select_related("candidate"), pk=pk)
+    try:
+        services.simulate_call_back(by=request.user, interview=interview, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The simulated candidate is calling the line back."))
+    return redirect("interviews:detail", pk=interview.pk)
+
+
 @member_required
 @require_GET
 def interview_detail(request, pk):
@@ -93,6 +108,8 @@ def interview_detail(request, pk):
     return TemplateResponse(request, "interviews/interview_detail.html", {
         "interview": interview, "candidate": interview.candidate, "candidate_zone": zone(interview.candidate.timezone),
         "questions": list(enumerate(interview.script.questions)),
+        "simulated": telephony.is_simulated(), "line_number": settings.TWILIO_FROM_NUMBER,
+        "awaits_call": interview.state in DUE_STATES,
     })
 
 

@@ -31,6 +31,7 @@ from recruiting.models import (
     DECISIONS,
     Candidate,
     CandidateSource,
+    InterviewLanguage,
     PipelineStatus,
     Position,
     PositionStatus,
@@ -40,6 +41,7 @@ from recruiting.models import (
 )
 from recruiting.protected import TOPICS
 from recruiting.scoring import queue_scoring
+from recruiting.scripts import script_languages
 
 MEMBERS_READ_WRITERS_WRITE = [IsTenantMember, CanWrite]
 
@@ -112,10 +114,26 @@ class RequirementsFieldSchema(OpenApiSerializerFieldExtension):
         return {"oneOf": [component, text, skills]}
 
 
+def _language_code(**kwargs):
+    return serializers.ChoiceField(choices=InterviewLanguage.choices, **kwargs)
+
+
 class PositionSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A position as listed; the write fields are the ones the services accept."""
 
     title = StrictCharField(max_length=200)
+    call_languages = serializers.ListField(
+        child=_language_code(error_messages={"invalid_choice": gettext_lazy(
+            "Unknown language « {input} »: the languages are fr (French), en (English) and ar (Arabic).")}),
+        required=False,
+        help_text="The languages the candidate may choose from the keypad menu at the start of the call, in menu order, "
+                  "each once; the interview language (`language`) is always offered first, listed or not. Empty: "
+                  "`language` only.",
+    )
+    offered_languages = serializers.ListField(
+        child=_language_code(), read_only=True,
+        help_text="The languages the call is offered in, in menu order: `language` first, then the other call languages",
+    )
     description = StrictCharField(max_length=20000, allow_blank=True, required=False)
     location = StrictCharField(max_length=200, allow_blank=True, required=False)
     requirements = RequirementsField(required=False)
@@ -128,7 +146,8 @@ class PositionSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         model = Position
         fields = (
             "id", "title", "description", "requirements", "location", "contract_type", "contract_type_label",
-            "language", "status", "status_label", "owner", "candidate_count", "created_at", "updated_at",
+            "language", "call_languages", "offered_languages", "status", "status_label", "owner", "candidate_count",
+            "created_at", "updated_at",
         )
         read_only_fields = ("id", "created_at", "updated_at")
 
@@ -186,13 +205,19 @@ class QuestionSerializer(serializers.ModelSerializer):
     good_answer = StrictCharField(max_length=2000, allow_blank=True, required=False)
     weight = serializers.IntegerField(min_value=1, max_value=5, required=False)
     max_answer_seconds = serializers.IntegerField(min_value=15, max_value=300, required=False)
+    translations = serializers.DictField(
+        child=StrictCharField(max_length=500, allow_blank=True), required=False,
+        help_text="{language code: the question in that language} for each language the position offers besides its "
+                  "own (`text` is in its own); written, it replaces the stored translations. A script cannot be frozen "
+                  "while one is missing.",
+    )
     protected_topics = serializers.SerializerMethodField()
 
     class Meta:
         model = Question
         fields = (
-            "id", "position", "order", "text", "good_answer", "weight", "max_answer_seconds", "drafted_by_ai",
-            "protected_topics", "created_at", "updated_at",
+            "id", "position", "order", "text", "translations", "good_answer", "weight", "max_answer_seconds",
+            "drafted_by_ai", "protected_topics", "created_at", "updated_at",
         )
         read_only_fields = ("id", "position", "order", "drafted_by_ai", "created_at", "updated_at")
 
@@ -214,7 +239,7 @@ class ReorderSerializer(serializers.Serializer):
 
 class FrozenQuestionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    text = serializers.CharField()
+    text = serializers.CharField(help_text="In the script's own language (`language`)")
     good_answer = serializers.CharField()
     weight = serializers.IntegerField()
     max_answer_seconds = serializers.IntegerField()
@@ -222,11 +247,17 @@ class FrozenQuestionSerializer(serializers.Serializer):
 
 class ScriptVersionSerializer(serializers.ModelSerializer):
     questions = FrozenQuestionSerializer(many=True, read_only=True)
+    languages = serializers.SerializerMethodField()
 
     class Meta:
         model = ScriptVersion
-        fields = ("id", "position", "number", "language", "questions", "frozen_by", "created_at")
+        fields = ("id", "position", "number", "language", "languages", "questions", "frozen_by", "created_at")
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=_language_code(), help_text="The languages the call can be held in, "
+                                                                                 "in menu order, `language` first"))
+    def get_languages(self, version):
+        return script_languages(version)
 
 
 # --- Serializers: candidates ------------------------------------------------------------------
@@ -539,7 +570,7 @@ class QuestionDetailView(ObjectByPk, generics.GenericAPIView):
     serializer_class = QuestionSerializer
 
     def get_queryset(self):
-        return Question.objects.all()
+        return Question.objects.select_related("position")
 
     @extend_schema(summary="One question of a script")
     def get(self, request, pk):

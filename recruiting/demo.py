@@ -1,6 +1,7 @@
-"""Demo data for the `seed` command: three positions (French and English) with a frozen screening
-script each, and a dozen candidates whose CVs are the generated files of tests/fixtures/cvs/
-(fictitious people, described by cvs.json).
+"""Demo data for the `seed` command: three positions (French and English; the support lead's call
+is offered in English and French, the candidate choosing) with a frozen screening script each, and
+a dozen candidates whose CVs are the generated files of tests/fixtures/cvs/ (fictitious people,
+described by cvs.json).
 
 Everything goes through recruiting.services, so CVs are checked, read and queued for scoring like
 any upload (scored by the worker, or at once when Celery runs eagerly). Idempotent: positions are
@@ -50,16 +51,23 @@ POSITIONS = {
         "min_years_experience": 3,
         "location": "Casablanca",
         "contract_type": "permanent",
+        "call_languages": ["en", "fr"],
         "questions": [
             ("Tell us about a team you led in a call centre or support service: its size, its goals and your results.",
-             "A real team, concrete goals (service level, satisfaction, handling time), the candidate's own actions and results.", 5, 120),
+             "A real team, concrete goals (service level, satisfaction, handling time), the candidate's own actions and results.", 5, 120,
+             {"fr": "Parlez-nous d'une équipe que vous avez encadrée dans un centre d'appels ou un service client : sa taille, "
+                    "ses objectifs et vos résultats."}),
             ("Which indicators do you follow every day, and what do you do when one of them drops?",
-             "Named KPIs (service level, first-contact resolution, satisfaction), a diagnosis before acting, a concrete action plan.", 4, 120),
+             "Named KPIs (service level, first-contact resolution, satisfaction), a diagnosis before acting, a concrete action plan.", 4, 120,
+             {"fr": "Quels indicateurs suivez-vous chaque jour, et que faites-vous quand l'un d'eux baisse ?"}),
             ("How do you handle an agent whose quality scores have been falling for a month?",
-             "Listening first, call reviews, a coaching plan with dated objectives, follow-up; fairness and respect.", 4, 90),
+             "Listening first, call reviews, a coaching plan with dated objectives, follow-up; fairness and respect.", 4, 90,
+             {"fr": "Comment accompagnez-vous un conseiller dont les notes qualité baissent depuis un mois ?"}),
             ("Describe how you train a new agent during their first two weeks.",
-             "A structured plan: product and tools, listening to calls, supervised calls, feedback, autonomy step by step.", 3, 90),
-            ("When could you start?", "A clear and realistic date.", 1, 30),
+             "A structured plan: product and tools, listening to calls, supervised calls, feedback, autonomy step by step.", 3, 90,
+             {"fr": "Décrivez comment vous formez un nouveau conseiller pendant ses deux premières semaines."}),
+            ("When could you start?", "A clear and realistic date.", 1, 30,
+             {"fr": "À partir de quand pourriez-vous prendre ce poste ?"}),
         ],
     },
     ACCOUNTANT: {
@@ -106,9 +114,9 @@ def _ensure_position(by, values, manifest_positions):
     if position is None:
         position = services.create_position(by=by, status=PositionStatus.OPEN, **values)
     if not position.questions.exists():
-        for text, good_answer, weight, seconds in questions:
+        for text, good_answer, weight, seconds, *translations in questions:
             services.add_question(by=by, position=position, text=text, good_answer=good_answer, weight=weight,
-                                  max_answer_seconds=seconds)
+                                  max_answer_seconds=seconds, translations=translations[0] if translations else {})
     if not position.script_versions.exists():
         services.freeze_script(by=by, position=position)
     return position

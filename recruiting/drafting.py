@@ -1,14 +1,18 @@
 """AI drafting of a position's screening questions, for the recruiter to review before freezing.
 
 Nothing here writes to the database: `draft_questions(position)` returns the drafted questions
-and the script service stores them. A drafted question about a protected characteristic is
-rejected (the model is asked again, then the draft fails), never handed to the recruiter.
+and the script service stores them. A position offered in several languages gets each question in
+each of them too, where the drafter can write it; one left out is for the recruiter to write
+(recruiting.services.script_problems asks for it). A drafted question about a protected
+characteristic, in any language, is rejected (the model is asked again, then the draft fails),
+never handed to the recruiter.
 """
 
 from django.utils.translation import gettext as _
 
 from aihm import ai
 from aihm.errors import Conflict, DomainError
+from recruiting.models import InterviewLanguage
 from recruiting.protected import protected_topics
 
 DRAFT_QUESTIONS_SCHEMA = {
@@ -29,6 +33,11 @@ DRAFT_QUESTIONS_SCHEMA = {
                     "good_answer": {"type": "string", "maxLength": 2000},
                     "weight": {"type": "integer", "minimum": 1, "maximum": 5},
                     "max_answer_seconds": {"type": "integer", "minimum": 15, "maximum": 300},
+                    "translations": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {code: {"type": "string", "maxLength": 500} for code in InterviewLanguage.values},
+                    },
                 },
             },
         }
@@ -119,8 +128,17 @@ def _years_phrase(years, language):
     return "1 an d'expérience" if years == 1 else f"{years} ans d'expérience"
 
 
+def _from_template(language, key, values):
+    """(text, good answer) of one template in one language; `years` is a number of years."""
+    if "years" in values:
+        values = {**values, "years": _years_phrase(values["years"], language)}
+    text, good_answer = _TEMPLATES[language][key]
+    return text.format(**values)[:500], good_answer.format(**values)[:2000]
+
+
 def draft_offline(inputs, untrusted):
-    """5 to 7 questions from the title, must-haves, skills and years, in the interview language.
+    """5 to 7 questions from the title, must-haves, skills and years, in the interview language,
+    each also in the other call languages that have templates (`translations`).
 
     Order: background, up to two must-haves (weight 5), skills not already asked (weight 3) up to
     three topic questions, years of experience, a problem solved, general questions (teamwork, an
@@ -128,12 +146,14 @@ def draft_offline(inputs, untrusted):
     Requirements naming a protected characteristic are never turned into questions.
     """
     language = inputs.get("language") if inputs.get("language") in _TEMPLATES else "fr"
-    templates = _TEMPLATES[language]
+    others = [code for code in inputs.get("other_languages") or [] if code in _TEMPLATES and code != language]
 
     def question(key, weight, seconds, **values):
-        text, good_answer = templates[key]
-        return {"text": text.format(**values)[:500], "good_answer": good_answer.format(**values)[:2000],
-                "weight": weight, "max_answer_seconds": seconds}
+        text, good_answer = _from_template(language, key, values)
+        drafted = {"text": text, "good_answer": good_answer, "weight": weight, "max_answer_seconds": seconds}
+        if others:
+            drafted["translations"] = {code: _from_template(code, key, values)[0] for code in others}
+        return drafted
 
     def usable(items):
         return [item for item in items or [] if item.strip() and not protected_topics(item)]
@@ -150,7 +170,7 @@ def draft_offline(inputs, untrusted):
     questions += [question("skill", 3, 90, item=item) for item in skills[: max(0, 3 - len(must_haves))]]
     years = inputs.get("min_years_experience")
     if years:
-        questions.append(question("years", 3, 120, years=_years_phrase(years, language)))
+        questions.append(question("years", 3, 120, years=years))
     questions.append(question("problem", 3, 120))
     for general in ("teamwork", "achievement"):
         if len(questions) < 4:
@@ -162,28 +182,33 @@ def draft_offline(inputs, untrusted):
 def check_draft(output, inputs, untrusted):
     """A drafted question about a protected characteristic is refused: the model must redo it."""
     for number, drafted in enumerate(output["questions"], start=1):
-        if protected_topics(drafted["text"]):
+        if protected_topics("\n".join([drafted["text"], *(drafted.get("translations") or {}).values()])):
             raise ValueError(f"question {number} touches a protected characteristic")
 
 
 DRAFT_QUESTIONS = ai.AITask(
     name="draft_questions",
-    prompt="recruiting/draft_questions.v1",
+    prompt="recruiting/draft_questions.v2",
     schema=DRAFT_QUESTIONS_SCHEMA,
     offline=draft_offline,
     check=check_draft,
+    max_tokens=4096,  # room for each question in up to three languages
 )
 
 
 def draft_questions(position):
-    """Drafted questions for a position, as dicts (text, good_answer, weight, max_answer_seconds).
+    """Drafted questions for a position, as dicts (text, good_answer, weight, max_answer_seconds,
+    and `translations` {language: text} when the position offers other languages: those the
+    drafter wrote, stripped; a missing one is for the recruiter to write).
 
     Raises DraftingUnavailable (503) when the provider is down and Conflict (409) when its answer
     was unusable twice, each with a message the recruiter can read.
     """
+    other_languages = list(getattr(position, "other_languages", []))  # any object with a position's fields will do
     inputs = {
         "title": position.title,
         "language": position.language,
+        "other_languages": other_languages,
         "must_haves": list(position.must_haves or []),
         "skills": list(position.skills or []),
         "nice_to_haves": list(position.nice_to_haves or []),
@@ -195,7 +220,14 @@ def draft_questions(position):
         raise DraftingUnavailable(_("The AI is busy right now: try again in a few minutes, or write the questions yourself.")) from error
     except ai.AIFailed as error:
         raise Conflict(_("The AI could not draft usable questions: write them yourself or try again.")) from error
-    return [
-        {key: drafted[key] for key in ("text", "good_answer", "weight", "max_answer_seconds")}
-        for drafted in result.data["questions"]
-    ]
+    return [_drafted_question(drafted, other_languages) for drafted in result.data["questions"]]
+
+
+def _drafted_question(drafted, other_languages):
+    question = {key: drafted[key] for key in ("text", "good_answer", "weight", "max_answer_seconds")}
+    if other_languages:
+        translations = drafted.get("translations") or {}
+        question["translations"] = {
+            code: translations[code].strip() for code in other_languages if (translations.get(code) or "").strip()
+        }
+    return question

@@ -56,6 +56,12 @@ class PositionForm(forms.Form):
         label=_("Interview language"), choices=InterviewLanguage.choices, initial=InterviewLanguage.FRENCH,
         help_text=_("The language of the screening call; fixed once a script version is frozen."),
     )
+    call_languages = forms.MultipleChoiceField(
+        label=_("Other languages the candidate may choose"), required=False, choices=InterviewLanguage.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("At the start of the call a keypad menu offers these besides the interview language, which comes "
+                    "first. Each question then needs its text in every language offered."),
+    )
     status = forms.ChoiceField(label=_("Status"), choices=PositionStatus.choices, initial=PositionStatus.DRAFT)
 
     @classmethod
@@ -65,7 +71,8 @@ class PositionForm(forms.Form):
             "skills": list_as_text(position.skills), "must_haves": list_as_text(position.must_haves),
             "nice_to_haves": list_as_text(position.nice_to_haves),
             "min_years_experience": position.min_years_experience, "location": position.location,
-            "contract_type": position.contract_type, "language": position.language, "status": position.status,
+            "contract_type": position.contract_type, "language": position.language,
+            "call_languages": position.other_languages, "status": position.status,
         }
 
 
@@ -94,11 +101,41 @@ class QuestionForm(forms.Form):
         label=_("Maximum answer length (seconds)"), min_value=15, max_value=300, initial=90,
     )
 
+    def __init__(self, *args, position, **kwargs):
+        """One more text field per language the position offers besides its own, named as the
+        service names it (`translations.en`), so that a refusal shows next to its field."""
+        super().__init__(*args, **kwargs)
+        self.languages = position.other_languages
+        if self.languages:
+            main = InterviewLanguage(position.language).label
+            self.fields["text"].label = _("Question in %(language)s") % {"language": main}
+        for code in self.languages:
+            label = InterviewLanguage(code).label
+            self.fields[f"translations.{code}"] = forms.CharField(
+                label=_("Question in %(language)s") % {"language": label}, required=False, max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2, "lang": code, "dir": "auto"}),
+                help_text=_("Asked when the candidate chooses %(language)s; the script cannot be frozen without it.")
+                % {"language": label},
+            )
+        self.order_fields(["text", *(f"translations.{code}" for code in self.languages)])
+
+    @property
+    def translation_fields(self):
+        return [self[f"translations.{code}"] for code in self.languages]
+
+    def service_values(self):
+        """The values the script service takes: the translations as one {language: text}."""
+        values = {name: value for name, value in self.cleaned_data.items() if not name.startswith("translations.")}
+        if self.languages:
+            values["translations"] = {code: self.cleaned_data[f"translations.{code}"] for code in self.languages}
+        return values
+
     @classmethod
     def initial_for(cls, question):
         return {
             "text": question.text, "good_answer": question.good_answer, "weight": question.weight,
             "max_answer_seconds": question.max_answer_seconds,
+            **{f"translations.{code}": text for code, text in question.translations.items()},
         }
 
 

@@ -2,6 +2,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,22 @@ class InterviewLanguage(models.TextChoices):
     FRENCH = "fr", _("French")
     ENGLISH = "en", _("English")
     ARABIC = "ar", _("Arabic")
+
+
+def call_languages_problem(codes):
+    """Why a list of call languages cannot be stored, as a readable sentence, or None: a list of
+    known language codes, each once (the position's own may be left out: it is always offered)."""
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        return _("Give the call languages as a list of language codes (fr, en, ar).")
+    unknown = [code for code in codes if code not in InterviewLanguage.values]
+    if unknown:
+        return _("Unknown call language « %(code)s »: the languages are fr (French), en (English) and ar (Arabic).") % {
+            "code": unknown[0]}
+    repeated = [code for index, code in enumerate(codes) if code in codes[:index]]
+    if repeated:
+        return _("%(language)s is listed twice in the call languages: list each language once.") % {
+            "language": InterviewLanguage(repeated[0]).label}
+    return None
 
 
 class ContractType(models.TextChoices):
@@ -44,6 +61,8 @@ class Position(TenantOwned):
     location = models.CharField(_("location"), max_length=200, blank=True)
     contract_type = models.CharField(_("contract type"), max_length=20, choices=ContractType.choices, default=ContractType.PERMANENT)
     language = models.CharField(_("interview language"), max_length=2, choices=InterviewLanguage.choices, default=InterviewLanguage.FRENCH)
+    # The languages the candidate may choose from the keypad menu, in menu order; empty: its own only.
+    call_languages = models.JSONField(_("call languages"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=PositionStatus.choices, default=PositionStatus.DRAFT)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -60,6 +79,29 @@ class Position(TenantOwned):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        if self.call_languages is None:  # an emptied admin field
+            self.call_languages = []
+        problem = call_languages_problem(self.call_languages)
+        if problem:
+            raise ValidationError({"call_languages": problem})
+
+    @property
+    def offered_languages(self):
+        """The languages the call may be held in, in menu order: its own language first, then the
+        other call languages, each once."""
+        others = [code for code in self.call_languages or [] if code != self.language]
+        return list(dict.fromkeys([self.language, *others]))
+
+    @property
+    def other_languages(self):
+        """The offered languages besides its own: each question needs a translation in these."""
+        return self.offered_languages[1:]
+
+    @property
+    def offered_language_labels(self):
+        return [InterviewLanguage(code).label for code in self.offered_languages]
 
     @property
     def requirements(self):
@@ -81,6 +123,8 @@ class Question(TenantOwned):
     good_answer = models.TextField(_("what a good answer shows"), max_length=2000, blank=True)
     weight = models.PositiveSmallIntegerField(_("weight"), default=1)
     max_answer_seconds = models.PositiveSmallIntegerField(_("maximum answer length (seconds)"), default=90)
+    # The question in the position's other offered languages, {language: text}; `text` is in its own.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     drafted_by_ai = models.BooleanField(_("drafted by the AI"), default=False)
     protected_topics = models.JSONField(_("protected topics flagged"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -110,6 +154,8 @@ class ScriptVersion(TenantOwned):
     position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="script_versions")
     number = models.PositiveIntegerField(_("version"))
     language = models.CharField(_("interview language"), max_length=2, choices=InterviewLanguage.choices)
+    # Every language the script can be asked in, its own first (recruiting.scripts reads old versions without it).
+    languages = models.JSONField(_("languages"), default=list, blank=True)
     questions = models.JSONField(_("questions"))
     frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("frozen at"), auto_now_add=True)

@@ -15,4 +15,27 @@ def register_candidate_panel(template, context):
 
 
 def render_candidate_panels(request, candidate):
-    return [render_to_string(template, context(candidate, request.user), request=request) for template, context in _panels]
+    """Each panel rendered; a read that several panels make (the latest consent decision, the
+    preferred call times) goes through `shared_read` and is made once for the page."""
+    candidate._panel_reads = {}
+    try:
+        return [render_to_string(template, context(candidate, request.user), request=request) for template, context in _panels]
+    finally:
+        del candidate._panel_reads
+
+
+def shared_read(candidate, key, read):
+    """`read()`, made once per candidate page while its panels render (every time elsewhere)."""
+    memo = getattr(candidate, "_panel_reads", None)
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+def remember(candidate, key, value):
+    """Give the panels still to render a value this one has read already."""
+    memo = getattr(candidate, "_panel_reads", None)
+    if memo is not None:
+        memo[key] = value

@@ -32,9 +32,11 @@ from recruiting.models import (
     Question,
     ScoringStatus,
     ScriptVersion,
+    call_languages_problem,
 )
 from recruiting.phones import normalise_phone, timezone_for
 from recruiting.protected import protected_topics, topic_labels
+from recruiting.scripts import question_texts, script_languages
 
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 10
 MAX_CSV_ROWS = 2000
@@ -49,7 +51,7 @@ def ensure_can_write(user):
 
 POSITION_FIELDS = (
     "title", "description", "skills", "must_haves", "nice_to_haves", "min_years_experience",
-    "location", "contract_type", "language", "status",
+    "location", "contract_type", "language", "call_languages", "status",
 )
 
 
@@ -91,6 +93,11 @@ def clean_position_values(values):
             raise Invalid(_("Unknown contract type."), field=field)
         elif field == "language" and value not in InterviewLanguage.values:
             raise Invalid(_("The interview language must be fr, en or ar."), field=field)
+        elif field == "call_languages":
+            value = [] if value is None else value
+            problem = call_languages_problem(value)
+            if problem:
+                raise Invalid(problem, field=field)
         elif field == "status" and value not in PositionStatus.values:
             raise Invalid(_("Unknown status."), field=field)
         elif field == "min_years_experience" and value is not None and not (0 <= int(value) <= 50):
@@ -120,11 +127,25 @@ def update_position(*, by, position, **values):
     if "language" in cleaned and cleaned["language"] != position.language and position.script_versions.exists():
         raise Conflict(_("The interview language is fixed once a script version is frozen; create a new position."), field="language")
     with transaction.atomic():
+        if cleaned.get("language", position.language) != position.language:
+            _swap_main_language(position, cleaned["language"])
         for field, value in cleaned.items():
             setattr(position, field, value)
         position.save()
         audit(by, "position.updated", position, fields=sorted(cleaned))
     return position
+
+
+def _swap_main_language(position, language):
+    """A question's `text` stays in the position's own language: when that language changes to
+    one a question has a translation in, the translation becomes the text and the old text its
+    translation in the old language."""
+    for question in position.questions.all():
+        if question.translations.get(language):
+            translations = {code: text for code, text in question.translations.items() if code != language}
+            translations[position.language] = question.text
+            question.text, question.translations = question.translations[language], translations
+            question.save(update_fields=["text", "translations", "updated_at"])
 
 
 def delete_position(*, by, position):
@@ -140,15 +161,48 @@ def delete_position(*, by, position):
 # --- Screening script ------------------------------------------------------------------------
 
 
-def _question_values(values, partial=False):
+def _question_text(value, field, too_long):
+    text = clean_display_text(value, field)
+    if len(text) > 500:
+        raise Invalid(too_long, field=field)
+    return text
+
+
+def _clean_translations(translations, position):
+    """{language: text} for the position's other offered languages, texts stripped, empty ones left out."""
+    if not isinstance(translations, dict):
+        raise Invalid(_("Give the translations as an object: {language code: the question in that language}."), field="translations")
     cleaned = {}
-    if "text" in values or not partial:
-        text = clean_display_text(values.get("text"), "text")
+    for code, value in translations.items():
+        field = f"translations.{code}"
+        if code not in InterviewLanguage.values:
+            raise Invalid(_("Unknown language « %(code)s »: the languages are fr (French), en (English) and ar (Arabic).")
+                          % {"code": code}, field=field)
+        label = InterviewLanguage(code).label
+        if code == position.language:
+            raise Invalid(_("%(language)s is the position's own language: the question's text is in it.")
+                          % {"language": label}, field=field)
+        if code not in position.other_languages:
+            raise Invalid(_("The calls of this position are not offered in %(language)s: add it to the position's call languages first.")
+                          % {"language": label}, field=field)
+        if value is not None and not isinstance(value, str):
+            raise Invalid(_("The question in %(language)s must be text.") % {"language": label}, field=field)
+        text = _question_text(value, field, _("The question in %(language)s is at most 500 characters.") % {"language": label})
+        if text:
+            cleaned[code] = text
+    return cleaned
+
+
+def _question_values(values, position, question=None):
+    """The question fields given, checked; a new question (`question` None) needs its text."""
+    cleaned = {}
+    if "text" in values or question is None:
+        text = _question_text(values.get("text"), "text", _("A question is at most 500 characters."))
         if not text:
             raise Invalid(_("The question is required."), field="text")
-        if len(text) > 500:
-            raise Invalid(_("A question is at most 500 characters."), field="text")
         cleaned["text"] = text
+    if "translations" in values:
+        cleaned["translations"] = _clean_translations(values["translations"] or {}, position)
     if "good_answer" in values:
         cleaned["good_answer"] = (values["good_answer"] or "").strip()[:2000]
     if "weight" in values:
@@ -159,14 +213,16 @@ def _question_values(values, partial=False):
         if not isinstance(values["max_answer_seconds"], int) or not 15 <= values["max_answer_seconds"] <= 300:
             raise Invalid(_("The answer length is between 15 and 300 seconds."), field="max_answer_seconds")
         cleaned["max_answer_seconds"] = values["max_answer_seconds"]
-    if "text" in cleaned or "good_answer" in cleaned:
-        cleaned["protected_topics"] = protected_topics(f"{cleaned.get('text', values.get('text', ''))}")
+    if "text" in cleaned or "translations" in cleaned:
+        text = cleaned.get("text", question.text if question else "")
+        translations = cleaned.get("translations", question.translations if question else {})
+        cleaned["protected_topics"] = protected_topics("\n".join([text, *translations.values()]))
     return cleaned
 
 
 def add_question(*, by, position, drafted_by_ai=False, **values):
     ensure_can_write(by)
-    cleaned = _question_values(values)
+    cleaned = _question_values(values, position)
     with transaction.atomic():
         Position.objects.select_for_update().filter(pk=position.pk).first()
         if position.questions.count() >= MAX_QUESTIONS:
@@ -180,7 +236,7 @@ def add_question(*, by, position, drafted_by_ai=False, **values):
 
 def update_question(*, by, question, **values):
     ensure_can_write(by)
-    cleaned = _question_values(values, partial=True)
+    cleaned = _question_values(values, question.position, question)
     with transaction.atomic():
         for field, value in cleaned.items():
             setattr(question, field, value)
@@ -249,29 +305,53 @@ def script_problems(position, questions=None):
                 _("Question %(n)d touches a protected characteristic (%(topics)s): remove or rewrite it.")
                 % {"n": number, "topics": ", ".join(topic_labels(question.protected_topics))}
             )
+        missing = [InterviewLanguage(code).label for code in position.other_languages if not question.translations.get(code)]
+        if missing:
+            problems.append(
+                _("Question %(n)d has no text in %(languages)s yet: write it, or take the language out of the call languages.")
+                % {"n": number, "languages": ", ".join(str(label) for label in missing)}
+            )
     return problems
 
 
+def _frozen_question(question, languages):
+    texts = {code: question.text if code == languages[0] else question.translations[code] for code in languages}
+    return {
+        "id": str(question.pk), "text": question.text, "texts": texts, "good_answer": question.good_answer,
+        "weight": question.weight, "max_answer_seconds": question.max_answer_seconds,
+    }
+
+
+def _same_script(version, language, languages, snapshot):
+    """Whether a frozen version holds this script; one frozen before languages were recorded is
+    read as recruiting.scripts reads it (its own language only)."""
+    return (
+        version.language == language
+        and script_languages(version) == languages
+        and [{**q, "texts": question_texts(q, version.language)} for q in version.questions] == snapshot
+    )
+
+
 def freeze_script(*, by, position):
-    """Freeze the current questions as a numbered version; an unchanged script keeps its version."""
-    problems = script_problems(position)
+    """Freeze the current questions as a numbered version, in every offered language; an
+    unchanged script keeps its version."""
+    questions = list(position.questions.all())
+    problems = script_problems(position, questions)
     if problems:
         raise Conflict(" ".join(problems))
-    snapshot = [
-        {"id": str(q.pk), "text": q.text, "good_answer": q.good_answer, "weight": q.weight, "max_answer_seconds": q.max_answer_seconds}
-        for q in position.questions.all()
-    ]
+    languages = position.offered_languages
+    snapshot = [_frozen_question(question, languages) for question in questions]
     with transaction.atomic():
         Position.objects.select_for_update().filter(pk=position.pk).first()
         latest = position.script_versions.order_by("-number").first()
-        if latest and latest.questions == snapshot and latest.language == position.language:
+        if latest and _same_script(latest, position.language, languages, snapshot):
             return latest
         version = ScriptVersion(
             position=position, number=(latest.number + 1 if latest else 1), language=position.language,
-            questions=snapshot, frozen_by=by,
+            languages=languages, questions=snapshot, frozen_by=by,
         )
         version.save()
-        audit(by, "script.frozen", version, number=version.number)
+        audit(by, "script.frozen", version, number=version.number, languages=languages)
     return version
 
 

@@ -29,7 +29,7 @@ from accounts.views import member_required, writer_required
 from aihm.errors import DomainError, NotAllowed
 from recruiting import forms, scoring, selectors, services
 from recruiting.files import CVMissing, cv_download_response
-from recruiting.models import Candidate, PipelineStatus, Position, PositionStatus, Question, ScoringStatus
+from recruiting.models import Candidate, InterviewLanguage, PipelineStatus, Position, PositionStatus, Question, ScoringStatus
 from recruiting.panels import render_candidate_panels
 from recruiting.protected import topic_labels
 
@@ -199,9 +199,15 @@ def position_status(request, pk):
 
 
 def _question_rows(position, questions=None):
+    """Per question: its number, its protected topics, and its text in each other offered language
+    ("" where it is still missing)."""
     questions = position.questions.all() if questions is None else questions
+    languages = [(code, InterviewLanguage(code).label) for code in position.other_languages]
     return [
-        {"question": question, "number": number, "topics": topic_labels(question.protected_topics)}
+        {
+            "question": question, "number": number, "topics": topic_labels(question.protected_topics),
+            "translations": [{"code": code, "label": label, "text": question.translations.get(code, "")} for code, label in languages],
+        }
         for number, question in enumerate(questions, start=1)
     ]
 
@@ -212,6 +218,7 @@ def _render_script(request, position, question_form, status=200):
     return TemplateResponse(request, "recruiting/script.html", {
         "position": position,
         "questions": questions,
+        "other_languages": [InterviewLanguage(code).label for code in position.other_languages],
         "question_form": question_form,
         "problems": services.script_problems(position, read),
         "versions": list(position.script_versions.select_related("frozen_by").order_by("-number")),
@@ -224,17 +231,17 @@ def _render_script(request, position, question_form, status=200):
 @member_required
 def script(request, pk):
     position = get_object_or_404(Position, pk=pk)
-    return _render_script(request, position, forms.QuestionForm())
+    return _render_script(request, position, forms.QuestionForm(position=position))
 
 
 @writer_required
 @require_POST
 def question_add(request, pk):
     position = get_object_or_404(Position, pk=pk)
-    form = forms.QuestionForm(request.POST)
+    form = forms.QuestionForm(request.POST, position=position)
     if form.is_valid():
         try:
-            question = services.add_question(by=request.user, position=position, **form.cleaned_data)
+            question = services.add_question(by=request.user, position=position, **form.service_values())
         except DomainError as error:
             _show_error(form, error)
         else:
@@ -249,10 +256,10 @@ def question_add(request, pk):
 @writer_required
 def question_edit(request, pk):
     question = get_object_or_404(Question.objects.select_related("position"), pk=pk)
-    form = forms.QuestionForm(request.POST or None, initial=forms.QuestionForm.initial_for(question))
+    form = forms.QuestionForm(request.POST or None, initial=forms.QuestionForm.initial_for(question), position=question.position)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_question(by=request.user, question=question, **form.cleaned_data)
+            services.update_question(by=request.user, question=question, **form.service_values())
         except DomainError as error:
             _show_error(form, error)
         else:

@@ -107,6 +107,7 @@ ROUTES = [
     (PAGE, "interviews:detail", "get", "interview", False),
     (PAGE, "interviews:reschedule", "post", "interview", True),
     (PAGE, "interviews:cancel", "post", "interview", True),
+    (PAGE, "interviews:simulate_call_back", "post", "interview", True),
     (API, "api-candidate-interviews", "get", "candidate", False),
     (API, "api-candidate-interviews", "post", "candidate", True),
     (API, "api-interview", "get", "interview", False),
@@ -124,7 +125,9 @@ NOT_TENANT_OBJECT_ROUTES = {
     "api-consent", "api-consent-accept", "api-consent-decline", "api-consent-withdraw",
     # Twilio's webhooks: signed requests naming an attempt by its unguessable id (tests/test_interview_webhooks.py).
     "interviews:webhook_voice", "interviews:webhook_confirm", "interviews:webhook_callback", "interviews:webhook_answer",
-    "interviews:webhook_recording", "interviews:webhook_call_status",
+    "interviews:webhook_recording", "interviews:webhook_call_status", "interviews:webhook_language",
+    # A message's status callback, naming it by its unguessable id (tests/test_heads_up.py).
+    "interviews:webhook_message_status",
 }
 
 

@@ -334,3 +334,21 @@ def test_answers_still_waiting_for_audio_after_the_call_are_fetched_again_or_mar
     assert lost_fetch.state == AnswerState.STORED and default_storage.exists(lost_fetch.storage_key)
     assert reload(interview).state == InterviewState.AUDIO_COMPLETE
     assert settle_waiting_audio() == (0, 0)
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_a_simulated_arabic_interview_keeps_each_answer_in_words_beside_its_silence(tenant_a, recruiter_a):
+    position = position_with_questions(tenant_a, recruiter_a)
+    with tenant_context(tenant_a.pk):
+        position.language = "ar"
+        position.save(update_fields=["language"])
+    candidate = consenting_candidate(position, recruiter_a)
+
+    interview = reload(schedule(candidate, recruiter_a))
+
+    assert interview.state == InterviewState.AUDIO_COMPLETE and interview.language == "ar"
+    answers = answers_of(interview)
+    assert [answer.state for answer in answers] == [AnswerState.STORED] * 3
+    for answer in answers:
+        letters = [char for char in answer.simulated_text if char.isalpha()]
+        assert letters and sum("\u0600" <= char <= "\u06ff" for char in letters) > 0.6 * len(letters), answer.simulated_text

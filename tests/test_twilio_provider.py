@@ -1,7 +1,7 @@
 """Twilio through its real SDK (and `requests` for the recording's WAV) against a stub of its REST
 API on 127.0.0.1: what the dialler asks for, what each kind of refusal or outage means for the
 interview, how a recording is fetched by its SID, stored and deleted, and how a call is hung up.
-The SMS heads-up is not built yet: nothing here covers it."""
+The text message before a call is in tests/test_heads_up.py."""
 
 import base64
 import io
@@ -227,6 +227,21 @@ def test_a_connection_dropped_after_sending_is_ambiguous_too(twilio_api, candida
 
     [attempt] = attempts_of(interview)
     assert attempt.state == AttemptState.UNKNOWN
+    assert interview.state == InterviewState.DIALLING
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False):
+        assert dialler.dial_due_interviews() == []
+    assert len(twilio_api.requests) == 1
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)
+def test_an_answer_twilio_sends_but_nobody_can_read_is_ambiguous(twilio_api, candidate, recruiter_a):
+    twilio_api.add(201, "<html>proxy error</html>")
+
+    interview = reload(schedule(candidate, recruiter_a))
+
+    [attempt] = attempts_of(interview)
+    assert attempt.state == AttemptState.UNKNOWN
+    assert "could not be read" in attempt.error
     assert interview.state == InterviewState.DIALLING
     with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False):
         assert dialler.dial_due_interviews() == []

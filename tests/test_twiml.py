@@ -297,7 +297,7 @@ def test_question_refuses_impossible_numbers(overrides):
 
 
 def test_language_menu_says_each_option_in_its_own_voice():
-    root = parse(twiml.language_menu(languages=["fr", "en", "ar"], choose_url=CONFIRM_URL, default="fr"))
+    root = parse(twiml.language_menu(languages=["fr", "en", "ar"], choose_url=CONFIRM_URL, default="fr", company_name="Acme"))
     (gather,) = root.findall("Gather")
     assert gather.attrib == {
         "input": "dtmf",
@@ -311,18 +311,18 @@ def test_language_menu_says_each_option_in_its_own_voice():
     assert [(say.get("voice"), say.get("language")) for say in options] == [VOICES[x] for x in ("fr", "en", "ar")]
     for digit, option in enumerate(options, start=1):
         assert option.text.endswith(f"{digit}.")
-    assert options[1].text == "To continue in English, press 2."
+    assert options[1].text == "This is an automated assistant calling on behalf of Acme. To continue in English, press 2."
     assert root[-1].tag == "Redirect"
     assert root[-1].text == CONFIRM_URL + "?no_input=1&language=fr"
 
 
 def test_language_menu_refuses_a_default_it_does_not_offer():
     with pytest.raises(ValueError):
-        twiml.language_menu(languages=["fr", "en"], choose_url=CONFIRM_URL, default="ar")
+        twiml.language_menu(languages=["fr", "en"], choose_url=CONFIRM_URL, default="ar", company_name="Acme")
     with pytest.raises(ValueError):
-        twiml.language_menu(languages=["fr", "fr"], choose_url=CONFIRM_URL, default="fr")
+        twiml.language_menu(languages=["fr", "fr"], choose_url=CONFIRM_URL, default="fr", company_name="Acme")
     with pytest.raises(ValueError):
-        twiml.language_menu(languages=["fr", "de"], choose_url=CONFIRM_URL, default="fr")
+        twiml.language_menu(languages=["fr", "de"], choose_url=CONFIRM_URL, default="fr", company_name="Acme")
 
 
 def test_language_choice_reads_the_key():
