@@ -107,9 +107,14 @@ def twilio(settings):
 
 
 def test_the_line_asks_for_the_code_and_refuses_unsigned_requests(twilio):
-    assert post("interviews:webhook_inbound_voice", call_body(), signature=None).status_code == 403
-    assert post("interviews:webhook_inbound_voice", call_body(), signature="bad").status_code == 403
-    assert Client().get(reverse("interviews:webhook_inbound_voice")).status_code == 405
+    for name in ("interviews:webhook_inbound_voice", "interviews:webhook_inbound_code", "interviews:webhook_inbound_status"):
+        assert post(name, call_body(Digits="123456"), signature=None).status_code == 403
+        assert post(name, call_body(Digits="123456"), signature="bad").status_code == 403
+        assert Client().get(reverse(name)).status_code == 405
+    # A signature over other values (a replay with the code changed) is refused too.
+    replayed = signature_for(WEBHOOK_BASE_URL + reverse("interviews:webhook_inbound_code"), call_body(Digits="111111"), telephony.auth_token())
+    assert post("interviews:webhook_inbound_code", call_body(Digits="222222"), signature=replayed).status_code == 403
+    assert not callback_codes.is_locked(PHONE) and cache.get(callback_codes._failure_key(PHONE)) is None
 
     response = post("interviews:webhook_inbound_voice", call_body())
     root = ElementTree.fromstring(response.content)
@@ -333,3 +338,16 @@ def test_the_consent_confirmation_carries_a_code_that_opens_the_line(twilio, ten
     assert match, message.body
     assert "+33939000000" in message.body
     assert callback_codes.matching_candidate(PHONE, match.group(1)) == (str(tenant_a.pk), str(candidate.pk))
+
+
+def test_the_retention_run_deletes_expired_codes_and_keeps_live_ones(candidate):
+    with time_machine.travel(timezone.now() - callback_codes.CODE_LIFETIME - timedelta(days=1)):
+        issue_code(candidate, purpose=CallbackCodePurpose.HEADS_UP)
+    live = issue_code(candidate, purpose=CallbackCodePurpose.HEADS_UP)
+
+    with tenant_context(candidate.tenant_id):
+        counts = consent_services.apply_retention()
+
+    assert counts["expired_callback_codes"] == 1
+    assert callback_codes.matching_candidate(PHONE, live) is not None
+    assert bypassing_rls(CallbackCode).filter(candidate_id=candidate.pk, purpose=CallbackCodePurpose.HEADS_UP).count() == 1

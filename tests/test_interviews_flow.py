@@ -203,14 +203,24 @@ def test_withdrawing_consent_cancels_the_pending_interview(candidate, recruiter_
 def test_erasing_the_candidate_erases_the_interview_and_its_recordings(candidate, recruiter_a):
     from recruiting.services import erase_candidate
 
+    from consent import callback_codes
+    from consent.models import CallbackCode, CallbackCodePurpose
+    from interviews.models import HeadsUp
+
     interview = schedule(candidate, recruiter_a)
     keys = [answer.storage_key for answer in answers_of(interview)]
     assert keys and all(default_storage.exists(key) for key in keys)
+    with tenant_context(candidate.tenant_id):
+        callback_codes.issue(candidate, purpose=CallbackCodePurpose.HEADS_UP)
+        HeadsUp.objects.create(interview=interview, call_at=timezone.now())
+        assert CallbackCode.objects.filter(candidate=candidate).count() >= 2  # the confirmation's and this one
 
     with tenant_context(candidate.tenant_id):
         erase_candidate(by=recruiter_a, candidate=candidate)
         assert not Interview.objects.filter(pk=interview.pk).exists()
         assert not Answer.objects.filter(interview_id=interview.pk).exists()
+        assert not HeadsUp.objects.filter(interview_id=interview.pk).exists()
+        assert not CallbackCode.objects.filter(candidate_id=candidate.pk).exists()
     assert not any(default_storage.exists(key) for key in keys)
 
 
