@@ -50,6 +50,9 @@ class AITask:
     schema: dict
     offline: Callable[[dict, dict], dict]  # (inputs, untrusted) -> output matching the schema
     check: Callable[[dict, dict, dict], None] | None = None  # (output, inputs, untrusted); raises ValueError
+    # (output, inputs, untrusted) -> output: after the second rejected answer, what can be kept of
+    # it (the parts that failed the check marked as such); None: the task fails as a whole.
+    repair: Callable[[dict, dict, dict], dict] | None = None
     max_tokens: int = 2048
 
     @property
@@ -150,6 +153,7 @@ def _run_anthropic(task, inputs, untrusted):
     tool = {"name": task.name, "description": f"Record the {task.name} result.", "input_schema": task.schema}
     usage = {"input_tokens": 0, "output_tokens": 0, "requests": 0}
     last_problem = None
+    last_data = None
     for attempt in range(2):
         try:
             message = anthropic_client().messages.create(
@@ -178,7 +182,19 @@ def _run_anthropic(task, inputs, untrusted):
             validate_output(task, data, inputs, untrusted)
         except ValueError as error:
             last_problem = str(error)
+            last_data = (data, message.model)
             logger.warning("AI output rejected for %s (attempt %d): %s", task.name, attempt + 1, last_problem)
             continue
         return AIResult(data, ANTHROPIC_PROVIDER, message.model or settings.AI_MODEL, task.prompt_version, usage)
+    if task.repair is not None and last_data is not None:
+        data, model = last_data
+        try:
+            jsonschema.validate(data, task.schema)
+            repaired = task.repair(data, inputs, untrusted)
+            validate_output(task, repaired, inputs, untrusted)
+        except (jsonschema.ValidationError, ValueError):
+            pass
+        else:
+            usage["repaired"] = True
+            return AIResult(repaired, ANTHROPIC_PROVIDER, model or settings.AI_MODEL, task.prompt_version, usage)
     raise AIOutputRejected(f"the AI answer was rejected twice ({last_problem})")
