@@ -28,7 +28,7 @@ from recruiting import cv as cv_files
 from recruiting import selectors, services
 from recruiting.files import CVMissing, cv_download_response
 from recruiting.models import (
-    DECISIONS,
+    DecisionChoice,
     Candidate,
     CandidateSource,
     InterviewLanguage,
@@ -389,7 +389,8 @@ class CandidateFilterSerializer(serializers.Serializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=[(value, PipelineStatus(value).label) for value in DECISIONS])
+    decision = serializers.ChoiceField(choices=DecisionChoice.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, trim_whitespace=True)
 
 
 class DuplicateSerializer(serializers.Serializer):
@@ -839,6 +840,6 @@ class CandidateDecisionView(APIView):
                    summary="Record the recruiter's decision (the AI only advises)")
     def post(self, request, pk):
         candidate = _candidate_or_404(pk)
-        decision = _valid(DecisionSerializer, request.data)["decision"]
-        candidate = services.decide(by=request.user, candidate=candidate, decision=decision)
+        values = _valid(DecisionSerializer, request.data)
+        candidate = services.decide(by=request.user, candidate=candidate, decision=values["decision"], comment=values.get("comment", ""))
         return Response(CandidateDetailSerializer(candidate, context={"request": request}).data)

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from recruiting.models import (
-    DECISIONS,
+    DecisionChoice,
     ContractType,
     InterviewLanguage,
     PipelineStatus,
@@ -225,7 +225,8 @@ class CandidateFilterForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[(status.value, status.label) for status in DECISIONS])
+    decision = forms.ChoiceField(choices=DecisionChoice.choices)
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CSVExportForm(forms.Form):

@@ -188,6 +188,8 @@ class PipelineStatus(models.TextChoices):
 
 
 DECISIONS = (PipelineStatus.SHORTLISTED, PipelineStatus.REJECTED, PipelineStatus.HIRED)
+# A recorded decision that leaves the candidate's status where it is: "not yet, wait".
+ON_HOLD = "on_hold"
 
 
 class ScoringStatus(models.TextChoices):
@@ -296,3 +298,31 @@ class Candidate(TenantOwned):
         if "listed_score_provider" in self.__dict__:
             return self.listed_score_provider
         return (self.cv_score_details or {}).get("provider")
+
+
+class DecisionChoice(models.TextChoices):
+    SHORTLISTED = PipelineStatus.SHORTLISTED.value, _("Shortlisted")
+    REJECTED = PipelineStatus.REJECTED.value, _("Rejected")
+    HIRED = PipelineStatus.HIRED.value, _("Hired")
+    ON_HOLD = ON_HOLD, _("On hold")
+
+
+class CandidateDecision(TenantOwned):
+    """Each decision a person recorded on a candidate, with its comment; the latest stands, the
+    earlier ones stay. The AI never writes one."""
+
+    id = models.BigAutoField(primary_key=True)
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="decisions")
+    decision = models.CharField(_("decision"), max_length=20, choices=DecisionChoice.choices)
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["candidate", "-id"]
+        indexes = [models.Index(fields=["tenant", "candidate", "-id"], name="recruiting_decision_history")]
+
+    def __str__(self):
+        return f"{self.candidate_id} {self.decision}"

@@ -23,8 +23,10 @@ from recruiting.erasure import run_erasers
 from recruiting.models import (
     DECISIONS,
     Candidate,
+    CandidateDecision,
     CandidateSource,
     ContractType,
+    DecisionChoice,
     InterviewLanguage,
     PipelineStatus,
     Position,
@@ -483,18 +485,30 @@ def replace_cv(*, by, candidate, cv):
     return candidate
 
 
-def decide(*, by, candidate, decision):
-    """The human decision on a candidate; the AI only advises."""
+def decide(*, by, candidate, decision, comment=""):
+    """The human decision on a candidate, with an optional comment; the AI only advises. Each one
+    is kept (`CandidateDecision`); shortlisted, rejected and hired become the candidate's status,
+    "on hold" records the decision and leaves the status where it is. It can be changed later."""
     ensure_can_write(by)
-    if decision not in DECISIONS:
-        raise Invalid(_("The decision is shortlisted, rejected or hired."), field="decision")
+    if decision not in DecisionChoice.values:
+        raise Invalid(_("The decision is shortlisted, rejected, hired or on hold."), field="decision")
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise Invalid(_("The comment is at most 2000 characters."), field="comment")
+    if comment:
+        clean_display_text(comment, "comment")  # refuses invisible and direction characters; the line breaks stay
     with transaction.atomic():
         previous = candidate.status
-        candidate.status = decision
+        CandidateDecision.objects.create(candidate=candidate, decision=decision, comment=comment, decided_by=by)
+        fields = ["decided_by", "decided_at", "updated_at"]
+        if decision in DECISIONS:
+            candidate.status = decision
+            fields.append("status")
         candidate.decided_by = by
         candidate.decided_at = timezone.now()
-        candidate.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-        audit(by, "candidate.decided", candidate, decision=decision, previous=previous)
+        candidate.save(update_fields=fields)
+        # The comment's words stay on the decision, not in the audit log.
+        audit(by, "candidate.decided", candidate, decision=decision, previous=previous, with_comment=bool(comment))
     return candidate
 
 

@@ -29,7 +29,10 @@ from accounts.views import member_required, writer_required
 from aihm.errors import DomainError, NotAllowed
 from recruiting import forms, scoring, selectors, services
 from recruiting.files import CVMissing, cv_download_response
-from recruiting.models import Candidate, InterviewLanguage, PipelineStatus, Position, PositionStatus, Question, ScoringStatus
+from recruiting.models import (
+    ON_HOLD, Candidate, CandidateDecision, DecisionChoice, InterviewLanguage, PipelineStatus, Position, PositionStatus, Question,
+    ScoringStatus,
+)
 from recruiting.panels import render_candidate_panels
 from recruiting.protected import topic_labels
 
@@ -38,6 +41,7 @@ RECENT_CANDIDATES = 5
 SCORING_IN_PROGRESS = (ScoringStatus.QUEUED, ScoringStatus.SCORING)
 DECISION_BUTTONS = (
     (PipelineStatus.SHORTLISTED, gettext_lazy("Shortlist")),
+    (ON_HOLD, gettext_lazy("Put on hold")),
     (PipelineStatus.REJECTED, gettext_lazy("Reject")),
     (PipelineStatus.HIRED, gettext_lazy("Hire")),
 )
@@ -518,6 +522,7 @@ def candidate_detail(request, pk):
         "scoring_panel": scoring_panel_context(candidate),
         "panels": render_candidate_panels(request, candidate),
         "decisions": DECISION_BUTTONS,
+        "decision_history": list(CandidateDecision.objects.filter(candidate=candidate).select_related("decided_by")[:20]),
     })
 
 
@@ -550,14 +555,15 @@ def candidate_decide(request, pk):
     candidate = get_object_or_404(Candidate, pk=pk)
     form = forms.DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose shortlisted, rejected or hired."))
+        messages.error(request, _("Choose shortlisted, on hold, rejected or hired; a comment is at most 2000 characters."))
         return redirect("recruiting:candidate_detail", candidate.pk)
+    decision = form.cleaned_data["decision"]
     try:
-        services.decide(by=request.user, candidate=candidate, decision=form.cleaned_data["decision"])
+        services.decide(by=request.user, candidate=candidate, decision=decision, comment=form.cleaned_data["comment"])
     except DomainError as error:
         _flash_error(request, error)
     else:
-        messages.success(request, _("Decision recorded: %(decision)s.") % {"decision": candidate.get_status_display()})
+        messages.success(request, _("Decision recorded: %(decision)s.") % {"decision": DecisionChoice(decision).label})
     return redirect("recruiting:candidate_detail", candidate.pk)
 
 
