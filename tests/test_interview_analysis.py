@@ -180,3 +180,18 @@ def test_an_overloaded_provider_after_every_retry_is_unavailable(anthropic_stub)
 
     with pytest.raises(ai.AIUnavailable):
         run()
+
+
+def test_the_offline_analysis_writes_in_the_interviews_language(settings):
+    settings.ANTHROPIC_API_KEY = ""
+    french = [
+        {"text": "Je développe en Python avec Django depuis quatre ans, avec PostgreSQL en production.", "quality": "good"},
+        {"text": "Je fixe les priorités avec l'équipe et je demande de l'aide tôt, la communication compte.", "quality": "good"},
+        {"text": "Je peux commencer dans un mois, après mon préavis.", "quality": "good"},
+    ]
+
+    output, _provenance, _gate = analysis.analyse(title="Développeur", language="fr", questions=QUESTIONS, answers=french)
+
+    assert output["summary"].startswith("Analyse hors ligne")
+    assert output["questions"][0]["rationale"].endswith("figurent dans la réponse.")
+    assert output["questions"][0]["quotes"] == [french[0]["text"]]
