@@ -236,6 +236,10 @@ def after_attempt(attempt_id, outcome, *, callback_at=None, now=None):
     moved = states.move(interview.pk, target, reason=CallOutcome(outcome).label, **fields)
     if moved is not None:
         follow_candidate_status(candidate, target)
+        if target == InterviewState.UNREACHABLE:
+            from interviews import pipeline
+
+            pipeline.start(moved.pk)  # the answers given on earlier calls are still analysed
     return moved
 
 

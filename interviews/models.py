@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aihm.tenancy import TenantOwned
@@ -339,3 +340,65 @@ class Transcript(TenantOwned):
 
     def __str__(self):
         return f"{self.answer_id}: {self.state}"
+
+
+class AnalysisState(models.TextChoices):
+    PENDING = "pending", _("being analysed")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class Recommendation(models.TextChoices):
+    ADVANCE = "advance", _("Advance")
+    HOLD = "hold", _("Hold")
+    DO_NOT_ADVANCE = "do_not_advance", _("Do not advance")
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence", _("Insufficient evidence")
+
+
+class InterviewAnalysis(TenantOwned):
+    """One analysis of an interview's transcripts against the script's rubrics: advisory only. A
+    re-analysis is a new version; the earlier ones stay. Its provenance says what produced it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="analyses")
+    version = models.PositiveSmallIntegerField(_("version"))
+    state = models.CharField(_("state"), max_length=12, choices=AnalysisState.choices, default=AnalysisState.PENDING)
+    output = models.JSONField(default=dict, blank=True)
+    recommendation = models.CharField(_("recommendation"), max_length=24, choices=Recommendation.choices, blank=True)
+    overall_score = models.FloatField(_("interview score"), null=True, blank=True)
+    # Why code gave "insufficient evidence" without asking any provider ("" when it did not).
+    gate_reason = models.CharField(_("why there is not enough to assess"), max_length=300, blank=True)
+    provider = models.CharField(_("provider"), max_length=20, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    prompt_version = models.CharField(_("prompt version"), max_length=40, blank=True)
+    script_version = models.PositiveIntegerField(_("script version"), null=True, blank=True)
+    transcription = models.JSONField(_("transcription model and settings"), default=dict, blank=True)
+    usage = models.JSONField(default=dict, blank=True)
+    # Points dropped because they touched a protected characteristic.
+    dropped = models.PositiveSmallIntegerField(_("points dropped"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When its task was last queued (the sweeper queues a pending one again after a while).
+    queued_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The report's PDF of this version, made once and stored (the storage key), by language.
+    pdf_files = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("interview analysis")
+        verbose_name_plural = _("interview analyses")
+        ordering = ["interview", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "version"], name="interviews_analysis_version_unique"),
+            # At most one analysis being made per interview at a time.
+            models.UniqueConstraint(fields=["interview"], condition=models.Q(state="pending"), name="interviews_analysis_one_pending"),
+        ]
+        indexes = [models.Index(fields=["tenant", "interview", "-version"], name="interviews_analysis_latest")]
+
+    def __str__(self):
+        return f"{self.interview_id} v{self.version} ({self.state})"
+
+    @property
+    def is_offline(self):
+        return self.provider == "offline"

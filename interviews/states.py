@@ -28,6 +28,8 @@ ALLOWED = {
     S.FAILED: set(),
 }
 ENDED = {state for state, targets in ALLOWED.items() if not targets}
+# The ends the recruiter who scheduled the interview is told of by email, with the reason.
+ENDS_TOLD = {S.FAILED, S.UNREACHABLE}
 
 
 def recruiter_language(interview_id):
@@ -64,4 +66,13 @@ def move(interview_id, to, *, reason="", **fields):
             setattr(interview, name, value)
         interview.save(update_fields=["state", "ended_at", "next_call_at", "claimed_at", "updated_at", *fields])
         InterviewEvent.objects.create(interview=interview, from_state=previous, to_state=to, reason=str(reason)[:500])
+        if to in ENDS_TOLD:
+            told = str(fields.get("failure_reason") or reason)
+            transaction.on_commit(lambda: _tell_failure(interview.pk, told))
     return interview
+
+
+def _tell_failure(interview_id, reason):
+    from interviews import notifications
+
+    notifications.interview_failed(interview_id, reason)

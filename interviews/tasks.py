@@ -69,12 +69,42 @@ def transcribe_answer_task(self, tenant_id, answer_id):
     """Transcribe one stored answer (the `transcription` queue), retried with backoff; after the
     last retry (at once when run eagerly) the transcript is failed with the reason, and the audio
     stays stored."""
-    from interviews import transcription
+    from interviews import pipeline, transcription
 
     try:
-        transcription.transcribe_answer(answer_id)
+        transcript = transcription.transcribe_answer(answer_id)
     except Exception as error:
         if self.request.is_eager or self.request.retries >= self.max_retries:
-            transcription.fail_transcript(answer_id, f"{type(error).__name__}: {error}")
+            transcript = transcription.fail_transcript(answer_id, f"{type(error).__name__}: {error}")
+            if transcript is not None:
+                pipeline.after_transcript_failed(transcript.interview_id)
             return
         raise self.retry(exc=error, countdown=min(30 * 2 ** self.request.retries, 300)) from None
+    if transcript is not None:
+        pipeline.after_transcript(transcript.interview_id)
+
+
+@shared_task(base=TenantTask, bind=True, name="interviews.analyse_interview", max_retries=4)
+def analyse_interview_task(self, tenant_id, analysis_id):
+    """Analyse one interview (the default queue: it waits on the provider, not on the CPU). A provider
+    that is overloaded or unreachable is retried with backoff; after the last retry the analysis
+    is failed with the reason, never given a zero score."""
+    from aihm.ai import AIUnavailable
+    from interviews import pipeline
+
+    with translation.override(analysis_language(analysis_id)):
+        try:
+            pipeline.run_analysis(analysis_id)
+        except AIUnavailable as error:
+            if self.request.is_eager or self.request.retries >= self.max_retries:
+                pipeline.fail_analysis(analysis_id, str(error) or type(error).__name__)
+                return
+            raise self.retry(exc=error, countdown=min(60 * 2 ** self.request.retries, 600)) from None
+
+
+def analysis_language(analysis_id):
+    """The recruiter's language, for the texts the analysis stores (reasons, offline rationales)."""
+    from interviews.models import InterviewAnalysis
+
+    interview_id = InterviewAnalysis.objects.filter(pk=analysis_id).values_list("interview_id", flat=True).first()
+    return recruiter_language(interview_id)

@@ -11,14 +11,16 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.views import member_required, writer_required
 from aihm.errors import DomainError
 from consent.calling_hours import zone
-from interviews import selectors, services, telephony
-from interviews.models import DUE_STATES, Interview
+from interviews import pipeline, report, selectors, services, telephony
+from interviews.models import DUE_STATES, Interview, InterviewAnalysis
 from recruiting.models import Candidate
+from recruiting.views import DECISION_BUTTONS
 
 
 def _local_moment(request, candidate):
@@ -115,3 +117,81 @@ def interview_detail(request, pk):
 
 def _local_text(moment, candidate):
     return formats.date_format(moment.astimezone(zone(candidate.timezone)), "DATETIME_FORMAT")
+
+
+# --- The report ---------------------------------------------------------------------------------
+
+
+def _report_or_404(pk):
+    interview = report.interview_for_report(pk)
+    if interview is None:
+        raise Http404
+    return interview
+
+
+@member_required
+@require_GET
+def interview_report(request, pk):
+    """The report: the candidate, consent, calls, each answer with its transcript and the AI's
+    assessment, the analysis and its provenance, and the recruiter's decision."""
+    interview = _report_or_404(pk)
+    chosen = None
+    if request.GET.get("version"):
+        chosen = InterviewAnalysis.objects.filter(interview=interview, version=_int(request.GET["version"])).first()
+        if chosen is None:
+            raise Http404
+    data = report.report_data(interview, analysis=chosen)
+    return TemplateResponse(request, "interviews/report.html", {
+        "interview": interview, "candidate": interview.candidate, "report": data,
+        "decisions": DECISION_BUTTONS, "can_write": request.user.can_write,
+    })
+
+
+@member_required
+@never_cache
+@require_GET
+def pipeline_status(request, pk):
+    """The live state of one interview after its call (htmx polls it while the pipeline runs;
+    the fragment stops polling once the report is ready or a step failed)."""
+    interview = get_object_or_404(Interview, pk=pk)
+    status = pipeline.status(interview)
+    refresh = request.GET.get("refresh") == "1"
+    response = TemplateResponse(request, "interviews/_pipeline_status.html", {
+        "interview": interview, "status": status, "refresh": refresh,
+    })
+    if refresh and not status.running:
+        response["HX-Refresh"] = "true"  # the report page shows what the finished step gave
+    return response
+
+
+@writer_required
+@require_POST
+def pipeline_retry(request, pk):
+    interview = get_object_or_404(Interview, pk=pk)
+    try:
+        step = pipeline.retry(by=request.user, interview=interview, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The transcription is resumed.") if step == "transcription" else _("The analysis is made again."))
+    return redirect("interviews:report", pk=interview.pk)
+
+
+@writer_required
+@require_POST
+def reanalyse(request, pk):
+    interview = get_object_or_404(Interview, pk=pk)
+    try:
+        analysis = pipeline.reanalyse(by=request.user, interview=interview, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("A new analysis (version %(n)d) is being made; the earlier ones stay.") % {"n": analysis.version})
+    return redirect("interviews:report", pk=interview.pk)
+
+
+def _int(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise Http404 from None

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -556,7 +557,7 @@ def candidate_decide(request, pk):
     form = forms.DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose shortlisted, on hold, rejected or hired; a comment is at most 2000 characters."))
-        return redirect("recruiting:candidate_detail", candidate.pk)
+        return _after_decision(request, candidate)
     decision = form.cleaned_data["decision"]
     try:
         services.decide(by=request.user, candidate=candidate, decision=decision, comment=form.cleaned_data["comment"])
@@ -564,6 +565,14 @@ def candidate_decide(request, pk):
         _flash_error(request, error)
     else:
         messages.success(request, _("Decision recorded: %(decision)s.") % {"decision": DecisionChoice(decision).label})
+    return _after_decision(request, candidate)
+
+
+def _after_decision(request, candidate):
+    """Back to where the decision was made (the report page sends `next`), else the candidate."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
     return redirect("recruiting:candidate_detail", candidate.pk)
 
 

@@ -48,7 +48,7 @@ def test_each_decision_is_kept_and_on_hold_leaves_the_status(recruiter_a, admin_
         ("on_hold", "Wait for the second round.\nCall Monday.", recruiter_a.pk),
     ]
     with tenant_context(candidate.tenant_id):
-        entries = list(AuditLog.objects.filter(action="candidate.decided").order_by("id").values_list("details", flat=True))
+        entries = list(AuditLog.objects.filter(action="candidate.decided").order_by("created_at").values_list("details", flat=True))
     assert [entry["decision"] for entry in entries] == ["on_hold", "shortlisted"]
     assert entries[0]["with_comment"] is True and "Monday" not in str(entries)
 
