@@ -12,9 +12,10 @@ class InterviewsConfig(AppConfig):
 
         from accounts.audit_labels import register_target
         from interviews import erasure, receivers  # noqa: F401  (the eraser, consent's withdrawal)
-        from interviews.selectors import interview_panel
-        from recruiting.panels import register_candidate_panel
+        from interviews.selectors import interview_cells, interview_panel
+        from recruiting.panels import register_candidate_panel, register_candidate_row_cell
 
         register_candidate_panel("interviews/_candidate_panel.html", interview_panel)
+        register_candidate_row_cell(_("Interview"), interview_cells)
         register_target("interviews.callpolicy", gone=_("Call policy"), fields=(),
                         name=lambda policy: _("Call policy"), url=lambda policy: reverse("interviews:call_policy"))

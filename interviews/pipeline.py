@@ -63,15 +63,20 @@ LABELS = {
 }
 
 
-def status(interview, *, transcripts=None, analysis=None):
-    """Where the pipeline of `interview` stands. `transcripts` and `analysis` may be given by a
-    caller that already read them (a list page); else they are read here."""
+_UNREAD = object()
+
+
+def status(interview, *, transcripts=None, analysis=_UNREAD):
+    """Where the pipeline of `interview` stands. `transcripts` and `analysis` (None: there is
+    none) may be given by a caller that already read them (a list page); else they are read here."""
     if interview.state not in ANALYSED_STATES:
         return Status("", LABELS[""])
     if transcripts is None:
         transcripts = list(Transcript.objects.filter(interview=interview).only("state", "error", "answer_id"))
-    if analysis is None:
+    if analysis is _UNREAD:
         analysis = latest_analysis(interview)
+    if analysis is None and not transcripts and interview.state == InterviewState.UNREACHABLE:
+        return Status("", LABELS[""])  # never reached: nothing was said to transcribe
     total = len(transcripts)
     done = sum(1 for t in transcripts if t.state == TranscriptState.DONE)
     failed = [t for t in transcripts if t.state == TranscriptState.FAILED]

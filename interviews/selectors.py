@@ -51,6 +51,9 @@ def interview_panel(candidate, user):
         call_refusal = ""
     except ConsentMissing as refusal:
         call_refusal = refusal.message
+    statuses = pipeline_statuses(interviews)
+    for interview in interviews:
+        interview.pipeline_status = statuses[interview.pk]
     return {
         "call_refusal": call_refusal,
         "can_schedule": user.can_write and not call_refusal and active is None,
@@ -66,4 +69,44 @@ def interview_panel(candidate, user):
         "calling_rules": rules.describe(),
         "personas": persona_choices() if telephony.is_simulated() else [],
         "active_persona_label": dict(persona_choices()).get(active.persona, active.persona) if active else "",
+    }
+
+
+def latest_interviews(candidate_ids):
+    """{candidate id: its newest interview} for a page of candidates, in one query."""
+    rows = Interview.objects.filter(candidate_id__in=candidate_ids).order_by("candidate_id", "-created_at", "-pk")
+    latest = {}
+    for interview in rows.only("id", "candidate_id", "state", "created_at", "tenant_id"):
+        latest.setdefault(interview.candidate_id, interview)
+    return latest
+
+
+def pipeline_statuses(interviews):
+    """{interview id: pipeline.Status} for many interviews, in two queries."""
+    from interviews import pipeline
+    from interviews.models import InterviewAnalysis, Transcript
+
+    ids = [i.pk for i in interviews if i.state in pipeline.ANALYSED_STATES]
+    transcripts, analyses = {}, {}
+    for transcript in Transcript.objects.filter(interview_id__in=ids).only("state", "error", "interview_id"):
+        transcripts.setdefault(transcript.interview_id, []).append(transcript)
+    for analysis in InterviewAnalysis.objects.filter(interview_id__in=ids).order_by("interview_id", "-version").only(
+            "state", "error", "interview_id", "version"):
+        analyses.setdefault(analysis.interview_id, analysis)
+    return {
+        interview.pk: pipeline.status(interview, transcripts=transcripts.get(interview.pk, []), analysis=analyses.get(interview.pk))
+        for interview in interviews
+    }
+
+
+def interview_cells(candidates):
+    """The candidate lists' interview column: the newest interview's state, and after the call
+    the pipeline's live state (polled while it runs); three queries for the page."""
+    from django.template.loader import render_to_string
+
+    latest = latest_interviews([c.pk for c in candidates])
+    statuses = pipeline_statuses(list(latest.values()))
+    return {
+        candidate_id: render_to_string("interviews/_interview_cell.html", {"interview": interview, "status": statuses[interview.pk]})
+        for candidate_id, interview in latest.items()
     }

@@ -39,3 +39,22 @@ def remember(candidate, key, value):
     memo = getattr(candidate, "_panel_reads", None)
     if memo is not None:
         memo[key] = value
+
+
+_row_cells = []
+
+
+def register_candidate_row_cell(header, cells):
+    """A column that a higher app adds to the candidate lists: `cells(candidates) -> {pk: html}`
+    renders it for one page of candidates, in a constant number of queries."""
+    if (header, cells) not in _row_cells:
+        _row_cells.append((header, cells))
+
+
+def candidate_row_cells(candidates):
+    """(headers, candidates) for one page: each candidate gets `extra_cells`, one per column."""
+    candidates = list(candidates)
+    rendered = [cells(candidates) for _header, cells in _row_cells]
+    for candidate in candidates:
+        candidate.extra_cells = [column.get(candidate.pk, "") for column in rendered]
+    return [header for header, _cells in _row_cells], candidates

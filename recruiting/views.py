@@ -34,7 +34,7 @@ from recruiting.models import (
     ON_HOLD, Candidate, CandidateDecision, DecisionChoice, InterviewLanguage, PipelineStatus, Position, PositionStatus, Question,
     ScoringStatus,
 )
-from recruiting.panels import render_candidate_panels
+from recruiting.panels import candidate_row_cells, render_candidate_panels
 from recruiting.protected import topic_labels
 
 PER_PAGE = 25
@@ -367,10 +367,12 @@ def _sort_headers(ordering):
 
 
 def _render_candidate_list(request, position, candidates, *, filtered, filters, ordering):
+    page = _paginate(request, candidates.defer("cv_text"))
+    extra_headers, page.object_list = candidate_row_cells(page.object_list)
     return TemplateResponse(request, "recruiting/candidate_list.html", {
         "filters": filters, "filtered": filtered, "position": position,
         "ordering": ordering, "default_ordering": selectors.DEFAULT_CANDIDATE_ORDERING, "sort": _sort_headers(ordering),
-        "page": _paginate(request, candidates.defer("cv_text")),
+        "page": page, "extra_headers": extra_headers,
     })
 
 

@@ -15,9 +15,10 @@ from tests.interviews_support import consenting_candidate, position_with_questio
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
 
 # The account; the candidate; its decisions; consent: decisions, request, preferred times; interviews (with
-# their attempts when there are some); the calling hours policy.
+# their attempts when there are some, then their transcripts and analyses for the state after the call); the
+# calling hours policy.
 BUDGET_WITHOUT_INTERVIEWS = 8
-BUDGET_WITH_INTERVIEWS = 9
+BUDGET_WITH_INTERVIEWS = 11
 
 
 def page_queries(client, candidate):
