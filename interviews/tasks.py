@@ -47,11 +47,14 @@ def simulate_call_task(tenant_id, call_sid, request):
 def reconcile_stuck_attempts():
     """Beat, every few minutes, across tenants: attempts stuck in a live state past their call's
     time limit are looked up at the provider or ended, and the interview moves on; answers of
-    ended calls still waiting for their audio are fetched again or marked missing."""
+    ended calls still waiting for their audio are fetched again or marked missing; transcripts
+    and analyses whose task was lost are queued again."""
+    from interviews.pipeline import requeue_stuck
     from interviews.recordings import settle_waiting_audio
 
     ended = dialler.reconcile_stuck_attempts()
     settle_waiting_audio()
+    requeue_stuck()
     return len(ended)
 
 
