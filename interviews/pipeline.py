@@ -280,7 +280,8 @@ def retry(*, by, interview, request=None):
     with transaction.atomic():
         failed = list(Transcript.objects.filter(interview=interview, state=TranscriptState.FAILED).values_list("answer_id", flat=True))
         if failed:
-            Transcript.objects.filter(interview=interview, answer_id__in=failed).update(state=TranscriptState.PENDING, error="")
+            Transcript.objects.filter(interview=interview, answer_id__in=failed).update(
+                state=TranscriptState.PENDING, error="", updated_at=timezone.now())
             _queue_transcriptions(interview, failed)
             audit(by, "interview.pipeline_retried", interview, request=request, step="transcription", count=len(failed))
             return "transcription"
