@@ -18,6 +18,10 @@ class RecruiterNoteForm(forms.Form):
 
 class RetentionPolicyForm(forms.Form):
     recordings_days = forms.IntegerField(label=_("Keep call recordings (days)"), min_value=1, max_value=3650)
+    reports_months = forms.IntegerField(
+        label=_("Keep transcripts, analyses and reports (months)"), min_value=1, max_value=120,
+        help_text=_("Counted from when each transcript or analysis was made; its report PDFs go with it."),
+    )
     other_data_months = forms.IntegerField(
         label=_("Keep other candidate data (months after the last activity)"), min_value=1, max_value=120,
     )

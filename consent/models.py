@@ -234,13 +234,17 @@ class CallTimePreference(TenantOwned):
 
 
 class RetentionPolicy(TenantOwned):
-    """How long a company keeps data: recordings, and everything else after the last activity."""
+    """How long a company keeps data: each recording (from when it was stored), each transcript
+    and analysis with its report PDFs (from when it was made), and everything else after the
+    candidate's last activity."""
 
-    DEFAULT_RECORDINGS_DAYS = 90
+    DEFAULT_RECORDINGS_DAYS = 183  # six months
+    DEFAULT_REPORTS_MONTHS = 12
     DEFAULT_OTHER_DATA_MONTHS = 24
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     recordings_days = models.PositiveSmallIntegerField(_("keep call recordings (days)"), default=DEFAULT_RECORDINGS_DAYS)
+    reports_months = models.PositiveSmallIntegerField(_("keep transcripts, analyses and reports (months)"), default=DEFAULT_REPORTS_MONTHS)
     other_data_months = models.PositiveSmallIntegerField(_("keep other candidate data after the last activity (months)"), default=DEFAULT_OTHER_DATA_MONTHS)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -251,11 +255,12 @@ class RetentionPolicy(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant"], name="consent_retention_one_per_tenant"),
             models.CheckConstraint(condition=models.Q(recordings_days__gte=1, recordings_days__lte=3650), name="consent_retention_recordings_1_3650"),
+            models.CheckConstraint(condition=models.Q(reports_months__gte=1, reports_months__lte=120), name="consent_retention_reports_1_120"),
             models.CheckConstraint(condition=models.Q(other_data_months__gte=1, other_data_months__lte=120), name="consent_retention_other_1_120"),
         ]
 
     def __str__(self):
-        return f"{self.recordings_days} d / {self.other_data_months} m"
+        return f"{self.recordings_days} d / {self.reports_months} m / {self.other_data_months} m"
 
 
 def default_calling_days():

@@ -466,17 +466,28 @@ def export_candidate(*, by, candidate, request=None):
     return archive
 
 
-def update_retention_policy(*, by, recordings_days, other_data_months, request=None):
+RETENTION_BOUNDS = {"recordings_days": (1, 3650), "reports_months": (1, 120), "other_data_months": (1, 120)}
+
+
+def update_retention_policy(*, by, request=None, **periods):
+    """Set the company's retention periods (admins only); a period left out keeps its value."""
     if not by.is_tenant_admin:
         raise NotAllowed(_("Only an admin of the company can do this."))
-    for field, value, low, high in (("recordings_days", recordings_days, 1, 3650), ("other_data_months", other_data_months, 1, 120)):
+    unknown = set(periods) - set(RETENTION_BOUNDS)
+    if unknown:
+        raise TypeError(f"unknown retention periods: {sorted(unknown)}")
+    for field, value in periods.items():
+        low, high = RETENTION_BOUNDS[field]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise Invalid(_("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}, field=field)
     with transaction.atomic():
         policy = RetentionPolicy.objects.select_for_update().first() or RetentionPolicy()
-        policy.recordings_days, policy.other_data_months, policy.updated_by = recordings_days, other_data_months, by
+        for field, value in periods.items():
+            setattr(policy, field, value)
+        policy.updated_by = by
         policy.save()
-        audit(by, "retention.updated", policy, request=request, recordings_days=recordings_days, other_data_months=other_data_months)
+        audit(by, "retention.updated", policy, request=request,
+              **{field: getattr(policy, field) for field in RETENTION_BOUNDS})
     return policy
 
 
@@ -557,5 +568,6 @@ def apply_retention(*, now=None):
     counts = {"candidates_erased": erased, **run_purgers(policy, now)}
     if any(counts.values()):  # a nightly run that erased nothing leaves no line
         audit(None, "retention.applied", policy if policy.pk else None,
-              other_data_months=policy.other_data_months, recordings_days=policy.recordings_days, **counts)
+              other_data_months=policy.other_data_months, recordings_days=policy.recordings_days,
+              reports_months=policy.reports_months, **counts)
     return counts

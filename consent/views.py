@@ -355,9 +355,7 @@ def position_overview(request, pk):
 @require_http_methods(["GET", "POST"])
 def retention_settings(request):
     policy = selectors.retention_policy()
-    form = RetentionPolicyForm(request.POST or None, initial={
-        "recordings_days": policy.recordings_days, "other_data_months": policy.other_data_months,
-    })
+    form = RetentionPolicyForm(request.POST or None, initial={name: getattr(policy, name) for name in RetentionPolicyForm.base_fields})
     if request.method == "POST" and form.is_valid():
         try:
             services.update_retention_policy(by=request.user, request=request, **form.cleaned_data)

@@ -11,7 +11,7 @@ class InterviewsConfig(AppConfig):
         from django.urls import reverse
 
         from accounts.audit_labels import register_target
-        from interviews import erasure, receivers  # noqa: F401  (the eraser, consent's withdrawal)
+        from interviews import erasure, receivers, rights  # noqa: F401  (the eraser, consent's withdrawal, export and retention)
         from interviews.selectors import interview_cells, interview_panel
         from recruiting.panels import register_candidate_panel, register_candidate_row_cell
 

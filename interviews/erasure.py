@@ -1,7 +1,8 @@
 """What erasing a candidate takes from interviews (registered with recruiting.erasure): the stored
-recordings (their paths are deleted once the erasure commits), the recordings still held by the
-provider (deleted there after the commit), and every interview row (the database cascades from
-the candidate)."""
+recordings and report PDFs (their paths are deleted once the erasure commits), the recordings
+still held by the provider (deleted there after the commit), and every interview row with its
+answers, transcripts and analyses (the database cascades from the candidate). The audit log
+keeps ids only, so no transcript or analysis text outlives the erasure."""
 
 import logging
 
@@ -9,7 +10,7 @@ from django.db import transaction
 
 from aihm.tasks import ProviderUnavailable
 from interviews import telephony
-from interviews.models import Answer, AnswerState
+from interviews.models import Answer, AnswerState, InterviewAnalysis
 from recruiting.erasure import register_eraser
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,9 @@ def erase_interview_recordings(candidate):
     at_provider = list(answers.exclude(recording_sid="").exclude(state=AnswerState.STORED).values_list("recording_sid", flat=True))
     if at_provider:
         transaction.on_commit(lambda: _delete_at_provider(at_provider))
-    return list(answers.exclude(storage_key="").values_list("storage_key", flat=True))
+    recordings = list(answers.exclude(storage_key="").values_list("storage_key", flat=True))
+    pdf_files = InterviewAnalysis.objects.filter(interview__candidate=candidate).values_list("pdf_files", flat=True)
+    return recordings + [key for files in pdf_files for key in (files or {}).values() if key]
 
 
 def _delete_at_provider(recording_sids):

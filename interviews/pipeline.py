@@ -75,8 +75,11 @@ def status(interview, *, transcripts=None, analysis=_UNREAD):
         transcripts = list(Transcript.objects.filter(interview=interview).only("state", "error", "answer_id"))
     if analysis is _UNREAD:
         analysis = latest_analysis(interview)
-    if analysis is None and not transcripts and interview.state == InterviewState.UNREACHABLE:
-        return Status("", LABELS[""])  # never reached: nothing was said to transcribe
+    if analysis is None and not transcripts:
+        # Nothing to show: never reached (nothing was said), or the transcripts and analyses
+        # were deleted after the retention period. start() makes the pending transcripts, or the
+        # analysis, in the transaction that ends the call.
+        return Status("", LABELS[""])
     total = len(transcripts)
     done = sum(1 for t in transcripts if t.state == TranscriptState.DONE)
     failed = [t for t in transcripts if t.state == TranscriptState.FAILED]

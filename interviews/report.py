@@ -143,7 +143,10 @@ def report_data(interview, analysis=None):
             "rubric": question.get("good_answer", ""),
             "weight": question.get("weight", 1),
             "answer": None if answer is None else {
-                "id": str(answer.pk), "state": answer.state, "state_label": answer.get_state_display(),
+                "id": str(answer.pk), "state": answer.state,
+                # A stored answer without its file lost it to retention: the reason says so.
+                "state_label": answer.error if answer.state == AnswerState.STORED and not answer.storage_key and answer.error
+                else answer.get_state_display(),
                 "duration_seconds": answer.duration_seconds, "has_audio": answer.state == AnswerState.STORED and bool(answer.storage_key),
             },
             "transcript": transcript_data,

@@ -226,7 +226,7 @@ def test_later_apps_purge_with_their_own_period_and_report_counts(tenant_a):
     finally:
         retention._purgers.remove(recordings)
     assert counts == {"candidates_erased": 0, "recordings_deleted": 3}
-    assert calls == [(90, NOW)] and entry.details["recordings_deleted"] == 3
+    assert calls == [(183, NOW)] and entry.details["recordings_deleted"] == 3
 
 
 @pytest.mark.parametrize("moment, months, expected", [

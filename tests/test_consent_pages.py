@@ -97,7 +97,7 @@ def test_the_page_is_in_the_positions_language_and_says_everything_the_candidate
         "Acme", "Développeur Python", "Zineb El Amrani",
         "assistant IA", "L’appel est enregistré et vos réponses sont transcrites",
         "Chaque décision est prise par une personne",
-        "supprimé au bout de 90 jours", "24 mois après la dernière activité",
+        "supprimé au bout de 183 jours", "24 mois après la dernière activité",
         "retirer votre consentement à tout moment", "rita@acme.test",
         "J’accepte d’être appelé", "Je ne souhaite pas être appelé",
         "entre 09:00 et 19:00", "lundi, mardi, mercredi, jeudi, vendredi, samedi.",
@@ -397,12 +397,13 @@ def test_only_admins_change_the_retention_periods(tenant_a, client, admin_a, rec
     assert client.get(url).status_code == 403
     client.force_login(admin_a)
     assert client.get(url).status_code == 200
-    assert client.post(url, {"recordings_days": 0, "other_data_months": 12}).status_code == 200
-    response = client.post(url, {"recordings_days": 30, "other_data_months": 12})
+    assert client.post(url, {"recordings_days": 0, "reports_months": 12, "other_data_months": 12}).status_code == 200
+    assert client.post(url, {"recordings_days": 30, "reports_months": 121, "other_data_months": 12}).status_code == 200
+    response = client.post(url, {"recordings_days": 30, "reports_months": 6, "other_data_months": 12})
     assert response.status_code == 302
     with tenant_context(tenant_a.pk):
         policy = RetentionPolicy.objects.get()
-        assert (policy.recordings_days, policy.other_data_months, policy.updated_by_id) == (30, 12, admin_a.pk)
+        assert (policy.recordings_days, policy.reports_months, policy.other_data_months, policy.updated_by_id) == (30, 6, 12, admin_a.pk)
         assert AuditLog.objects.filter(action="retention.updated", actor_id=admin_a.pk).exists()
 
 
