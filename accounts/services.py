@@ -5,11 +5,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import selectors
@@ -17,6 +14,7 @@ from accounts.emails import normalise_email
 from accounts.models import AuditLog, Role, Tenant, User
 from accounts.tokens import invitation_token_matches, make_invitation_token, read_invitation_token
 from aihm.errors import Conflict, Invalid, NotAllowed
+from aihm.mail import send_templated
 from aihm.tenancy import current_tenant_id, tenant_context
 from aihm.text import clean_display_text
 
@@ -101,17 +99,6 @@ def _ensure_admin(by):
         raise NotAllowed(_("Only an admin of the company can do this."))
 
 
-def _send(template, *, to, language, context):
-    """Render a subject, a text body and an HTML body in the recipient's language and send them."""
-    with translation.override(language):
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
-        text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    message.send()
-
-
 def invitation_url(user):
     return settings.FRONTEND_URL + reverse("accounts:accept_invitation", args=[make_invitation_token(user)])
 
@@ -137,7 +124,7 @@ def invite_user(*, by, email, full_name, role=Role.RECRUITER, request=None):
 
 
 def send_invitation(user, *, by):
-    _send(
+    send_templated(
         "accounts/email/invitation",
         to=user.email,
         language=user.language,

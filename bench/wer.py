@@ -123,6 +123,13 @@ def _spoken_numbers(run, language):
             numbers.append(str(total + group))
         total, group, last, year_style = 0, 0, None, False
 
+    def begin(value):
+        """A number word that does not continue the one being said starts the next number."""
+        nonlocal group
+        if last not in (None, "hundred", "thousand"):
+            flush()
+        group += value
+
     for word in run:
         if word == JOINER[language]:
             continue
@@ -131,11 +138,8 @@ def _spoken_numbers(run, language):
             value = UNITS[language][word]
             if last == "tens" or (last == "teen" and said_dix and value >= 7):
                 group += value  # twenty five, dix-sept
-            elif last not in (None, "hundred", "thousand"):
-                flush()
-                group = value
             else:
-                group += value
+                begin(value)
             last = "unit"
         elif word in TEENS[language]:
             value = TEENS[language][word]
@@ -143,11 +147,8 @@ def _spoken_numbers(run, language):
                 group += value  # soixante-dix, quatre-vingt-onze
             elif language == "en" and last in ("tens", "teen") and not total and 10 <= group < 100 and not year_style:
                 group, year_style = group * 100 + value, True  # twenty nineteen, nineteen twelve
-            elif last not in (None, "hundred", "thousand"):
-                flush()
-                group = value
             else:
-                group += value
+                begin(value)
             last = "teen"
         elif word in TENS[language]:
             value = TENS[language][word]
@@ -155,11 +156,8 @@ def _spoken_numbers(run, language):
                 group += 76  # quatre-vingt(s)
             elif language == "en" and last in ("tens", "teen") and not total and 10 <= group < 100 and not year_style:
                 group, year_style = group * 100 + value, True  # nineteen ninety, twenty twenty
-            elif last not in (None, "hundred", "thousand"):
-                flush()
-                group = value
             else:
-                group += value
+                begin(value)
             last = "tens"
         elif word in HUNDRED[language]:
             if last == "hundred" or group >= 100:

@@ -6,13 +6,11 @@ from smtplib import SMTPException
 
 from anymail.exceptions import AnymailError
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from aihm.errors import Conflict
+from aihm.mail import send_templated
 
 
 class EmailNotSent(Conflict):
@@ -30,14 +28,8 @@ def withdraw_page_url(token, language=None):
 
 
 def _send(template, *, to, language, context):
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"consent/email/{template}_subject.txt", context).split())
-        text = render_to_string(f"consent/email/{template}.txt", context)
-        html = render_to_string(f"consent/email/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
     try:
-        message.send()
+        send_templated(f"consent/email/{template}", to=to, language=language, context=context)
     except (AnymailError, SMTPException, OSError) as error:
         raise EmailNotSent(_("The email could not be sent; try again in a few minutes.")) from error
 

@@ -4,8 +4,6 @@ its analysis versions (re-analyse, retry a failed step), its report as JSON or P
 recruiter's decision. Domain refusals (no consent, outside calling hours, an interview already
 under way, nothing to retry) answer 409 with a message a recruiter understands."""
 
-from django.core.files.storage import default_storage
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWrite, IsTenantMember, IsWriter
-from accounts.services import audit
 from aihm.api import ChoiceLabelField, JSONErrorsNegotiation, StrictCharField
 from consent.api import candidate_or_404
 from interviews import pipeline, report, selectors, services
@@ -413,11 +410,9 @@ def _versions(interview):
 
 
 def _analysis_body(analysis, versions):
-    data = report._analysis_data(analysis)
+    data = report.analysis_data(analysis)
     data["questions"] = (analysis.output or {}).get("questions", [])
-    data["versions"] = [{"id": a.pk, "version": a.version, "state": a.state, "state_label": a.get_state_display(),
-                         "recommendation_label": a.get_recommendation_display() if a.recommendation else "",
-                         "created_at": a.created_at} for a in versions]
+    data["versions"] = [report.version_data(a) for a in versions]
     return AnalysisDetailSerializer(data).data
 
 
@@ -428,19 +423,16 @@ class InterviewTranscriptionView(APIView):
     def get(self, request, pk):
         interview = _report_interview_or_404(pk)
         questions = interview.script.questions or []
-        answers = report._answer_of_each_question(interview, len(questions))
-        items, transcripts = [], []
+        answers = pipeline.answers_of_each_question(interview, len(questions))
+        items = []
         for index, (question, answer) in enumerate(zip(questions, answers)):
             transcript = getattr(answer, "transcript", None) if answer is not None else None
             transcript_data = None
             if transcript is not None:
-                transcripts.append(transcript)
-                transcript_data = {**report._transcript_data(transcript, interview.language), "settings": transcript.settings or {}}
+                transcript_data = {**report.transcript_data(transcript, interview.language), "settings": transcript.settings or {}}
             items.append({
                 "number": index + 1, "text": question_text(question, interview.language),
-                "answer": None if answer is None else {
-                    "id": answer.pk, "state": answer.state, "state_label": answer.get_state_display(),
-                    "duration_seconds": answer.duration_seconds, "has_audio": answer.state == "stored" and bool(answer.storage_key)},
+                "answer": report.answer_data(answer),
                 "transcript": transcript_data,
             })
         body = {"interview": interview.pk, "language": interview.language,
@@ -517,21 +509,11 @@ class InterviewReportPdfView(APIView):
         analysis = done.order_by("-version").first()
         if analysis is None:
             raise NotFound(gettext_now("This interview has no finished analysis to report."))
-        language = values.get("lang") or next(
-            (code for code in (request.user.language, interview.language) if code in pdf.LANGUAGES), "fr")
-        key = pdf.stored_pdf(interview, analysis, language)
+        language = pdf.report_language(values.get("lang"), request.user, interview)
         try:
-            with default_storage.open(key, "rb") as handle:
-                data = handle.read()
+            return pdf.download(request, interview, analysis, language)
         except FileNotFoundError:
             raise NotFound(gettext_now("The report file is missing from storage.")) from None
-        audit(request.user, "interview.report_downloaded", interview.candidate, request=request,
-              interview=str(interview.pk), version=analysis.version, language=language)
-        response = HttpResponse(data, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="report-{analysis.version}-{language}.pdf"'
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 class InterviewDecisionView(APIView):

@@ -99,12 +99,27 @@ def _chosen_analysis(interview, raw_version):
     return analysis
 
 
-def _language(request, interview):
+def report_language(asked, user, interview):
     """The language asked for, else the recruiter's, else the interview's."""
-    for code in (request.GET.get("lang", ""), request.user.language, interview.language):
+    for code in (asked or "", user.language, interview.language):
         if code in LANGUAGES:
             return code
     return "fr"
+
+
+def download(request, interview, analysis, language):
+    """The stored PDF of `analysis` in `language` as an attachment, audited. FileNotFoundError
+    when the stored file cannot be read (each caller says so in its own way)."""
+    key = stored_pdf(interview, analysis, language)
+    with default_storage.open(key, "rb") as handle:
+        data = handle.read()
+    audit(request.user, "interview.report_downloaded", interview.candidate, request=request,
+          interview=str(interview.pk), version=analysis.version, language=language)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="report-{analysis.version}-{language}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @member_required
@@ -116,17 +131,7 @@ def report_pdf(request, pk):
     if interview is None:
         raise Http404
     analysis = _chosen_analysis(interview, request.GET.get("version", ""))
-    language = _language(request, interview)
-    key = stored_pdf(interview, analysis, language)
     try:
-        with default_storage.open(key, "rb") as handle:
-            data = handle.read()
+        return download(request, interview, analysis, report_language(request.GET.get("lang"), request.user, interview))
     except FileNotFoundError:
         raise Http404 from None
-    audit(request.user, "interview.report_downloaded", interview.candidate, request=request,
-          interview=str(interview.pk), version=analysis.version, language=language)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="report-{analysis.version}-{language}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from accounts.services import audit
 from aihm.errors import Conflict
 from aihm.tenancy import bypassing_rls
+from interviews import notifications
 from interviews.models import (
     AnalysisState, Answer, AnswerState, Interview, InterviewAnalysis, InterviewState, Transcript,
     TranscriptQuality, TranscriptState,
@@ -167,18 +168,23 @@ def _queue_analysis(analysis):
 # --- The analysis ----------------------------------------------------------------------------
 
 
-def answers_for_analysis(interview, script_questions):
-    """One entry per question of the script, in order: {"text", "quality"} from the transcript of
-    the last stored answer to it, or None when it was not answered (silence, no audio, an empty
-    transcript)."""
+def answers_of_each_question(interview, count):
+    """The answer that counts for each of the script's `count` questions, in order: the last take
+    not discarded (None for a question never reached), with its transcript read along."""
     latest = {}
     answers = (Answer.objects.filter(interview=interview).exclude(state=AnswerState.DISCARDED)
                .select_related("transcript").order_by("question_index", "created_at"))
     for answer in answers:
         latest[answer.question_index] = answer
+    return [latest.get(index) for index in range(count)]
+
+
+def answers_for_analysis(interview, script_questions):
+    """One entry per question of the script, in order: {"text", "quality"} from the transcript of
+    the answer that counts, or None when it was not answered (silence, no audio, an empty
+    transcript)."""
     result = []
-    for index in range(len(script_questions)):
-        answer = latest.get(index)
+    for answer in answers_of_each_question(interview, len(script_questions)):
         transcript = getattr(answer, "transcript", None) if answer is not None else None
         if (answer is None or answer.state != AnswerState.STORED or transcript is None
                 or transcript.state != TranscriptState.DONE or transcript.quality == TranscriptQuality.EMPTY
@@ -230,7 +236,7 @@ def run_analysis(analysis_id):
     with transaction.atomic():
         updated = InterviewAnalysis.objects.filter(pk=analysis_id, state=AnalysisState.PENDING).update(**fields)
     if updated:
-        transaction.on_commit(lambda: _report_ready(analysis_id))
+        transaction.on_commit(lambda: notifications.report_ready(analysis_id))
     return InterviewAnalysis.objects.get(pk=analysis_id)
 
 
@@ -241,20 +247,8 @@ def fail_analysis(analysis_id, reason):
     logger.warning("interview analysis failed: %s", str(reason)[:200])
     record = InterviewAnalysis.objects.select_related("interview").filter(pk=analysis_id).first()
     if record is not None:
-        transaction.on_commit(lambda: _notify_failure(record.interview_id, record.error))
+        transaction.on_commit(lambda: notifications.interview_failed(record.interview_id, record.error))
     return record
-
-
-def _report_ready(analysis_id):
-    from interviews import notifications
-
-    notifications.report_ready(analysis_id)
-
-
-def _notify_failure(interview_id, reason):
-    from interviews import notifications
-
-    notifications.interview_failed(interview_id, reason)
 
 
 def after_transcript_failed(interview_id):
@@ -266,7 +260,7 @@ def after_transcript_failed(interview_id):
     failed = transcripts.filter(state=TranscriptState.FAILED).values_list("error", flat=True).first()
     if failed is not None:
         reason = _("The transcription of an answer failed: %(error)s") % {"error": failed}
-        transaction.on_commit(lambda: _notify_failure(interview_id, reason))
+        transaction.on_commit(lambda: notifications.interview_failed(interview_id, reason))
 
 
 # --- From the dashboard ------------------------------------------------------------------------

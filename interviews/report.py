@@ -11,11 +11,12 @@ import re
 
 from django.utils.translation import gettext as _
 
-from consent.models import ConsentRecord, Coverage, Decision
+from consent.models import Coverage, Decision
+from consent.selectors import latest_record
 from interviews import pipeline
 from interviews.analysis import SCALE_MAX
 from interviews.models import (
-    AnalysisState, Answer, AnswerState, Interview, InterviewAnalysis, Recommendation, TranscriptQuality,
+    AnalysisState, AnswerState, Interview, InterviewAnalysis, Recommendation, TranscriptQuality,
     TranscriptState,
 )
 from recruiting.models import CandidateDecision
@@ -60,7 +61,7 @@ def highlighted(text, quotes):
 
 
 def _consent(candidate):
-    record = (ConsentRecord.objects.filter(candidate=candidate).order_by("-created_at", "-pk").first())
+    record = latest_record(candidate)
     if record is None:
         return None
     labels = dict(Coverage.choices)
@@ -71,7 +72,7 @@ def _consent(candidate):
     }
 
 
-def _analysis_data(analysis):
+def analysis_data(analysis):
     if analysis is None:
         return None
     output = analysis.output or {}
@@ -94,16 +95,27 @@ def _analysis_data(analysis):
     }
 
 
-def _answer_of_each_question(interview, count):
-    latest = {}
-    answers = (Answer.objects.filter(interview=interview).exclude(state=AnswerState.DISCARDED)
-               .select_related("transcript").order_by("question_index", "created_at"))
-    for answer in answers:
-        latest[answer.question_index] = answer
-    return [latest.get(index) for index in range(count)]
+def answer_data(answer):
+    """An answer as the report and the API show it: its state in words, and whether it can be played."""
+    if answer is None:
+        return None
+    return {
+        "id": str(answer.pk), "state": answer.state,
+        # A stored answer without its file lost it to retention: the reason says so.
+        "state_label": answer.error if answer.state == AnswerState.STORED and not answer.storage_key and answer.error
+        else answer.get_state_display(),
+        "duration_seconds": answer.duration_seconds, "has_audio": answer.state == AnswerState.STORED and bool(answer.storage_key),
+    }
 
 
-def _transcript_data(transcript, interview_language):
+def version_data(analysis):
+    """One line of the list of analysis versions."""
+    return {"id": str(analysis.pk), "version": analysis.version, "state": analysis.state, "state_label": analysis.get_state_display(),
+            "recommendation_label": str(Recommendation(analysis.recommendation).label) if analysis.recommendation else "",
+            "created_at": analysis.created_at}
+
+
+def transcript_data(transcript, interview_language):
     if transcript is None:
         return None
     data = {
@@ -126,7 +138,7 @@ def report_data(interview, analysis=None):
     if analysis is None:
         analysis = next((a for a in analyses if a.state == AnalysisState.DONE), analyses[0] if analyses else None)
     questions = interview.script.questions or []
-    answers = _answer_of_each_question(interview, len(questions))
+    answers = pipeline.answers_of_each_question(interview, len(questions))
     transcripts = [a.transcript for a in answers if a is not None and hasattr(a, "transcript")]
     assessed = {item["number"]: item for item in (analysis.output.get("questions", []) if analysis and analysis.output else [])}
     items = []
@@ -134,22 +146,16 @@ def report_data(interview, analysis=None):
         answer = answers[index]
         transcript = getattr(answer, "transcript", None) if answer is not None else None
         item = assessed.get(index + 1)
-        transcript_data = _transcript_data(transcript, interview.language)
-        if transcript_data is not None:
-            transcript_data["pieces"] = highlighted(transcript.text, item["quotes"] if item else [])
+        shown = transcript_data(transcript, interview.language)
+        if shown is not None:
+            shown["pieces"] = highlighted(transcript.text, item["quotes"] if item else [])
         items.append({
             "number": index + 1,
             "text": question_text(question, interview.language),
             "rubric": question.get("good_answer", ""),
             "weight": question.get("weight", 1),
-            "answer": None if answer is None else {
-                "id": str(answer.pk), "state": answer.state,
-                # A stored answer without its file lost it to retention: the reason says so.
-                "state_label": answer.error if answer.state == AnswerState.STORED and not answer.storage_key and answer.error
-                else answer.get_state_display(),
-                "duration_seconds": answer.duration_seconds, "has_audio": answer.state == AnswerState.STORED and bool(answer.storage_key),
-            },
-            "transcript": transcript_data,
+            "answer": answer_data(answer),
+            "transcript": shown,
             "assessment": None if item is None else {
                 "assessed": item["assessed"], "score": item["score"], "quotes": item["quotes"], "rationale": item["rationale"],
             },
@@ -184,10 +190,8 @@ def report_data(interview, analysis=None):
         "consent": _consent(candidate),
         "attempts": attempts,
         "questions": items,
-        "analysis": _analysis_data(analysis),
-        "versions": [{"id": str(a.pk), "version": a.version, "state": a.state, "state_label": a.get_state_display(),
-                      "recommendation_label": str(Recommendation(a.recommendation).label) if a.recommendation else "",
-                      "created_at": a.created_at} for a in analyses],
+        "analysis": analysis_data(analysis),
+        "versions": [version_data(a) for a in analyses],
         "decisions": decisions,
     }
 

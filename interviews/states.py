@@ -10,6 +10,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from interviews import notifications
 from interviews.models import Interview, InterviewEvent, InterviewState
 
 S = InterviewState
@@ -68,11 +69,5 @@ def move(interview_id, to, *, reason="", **fields):
         InterviewEvent.objects.create(interview=interview, from_state=previous, to_state=to, reason=str(reason)[:500])
         if to in ENDS_TOLD:
             told = str(fields.get("failure_reason") or reason)
-            transaction.on_commit(lambda: _tell_failure(interview.pk, told))
+            transaction.on_commit(lambda: notifications.interview_failed(interview.pk, told))
     return interview
-
-
-def _tell_failure(interview_id, reason):
-    from interviews import notifications
-
-    notifications.interview_failed(interview_id, reason)

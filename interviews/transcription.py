@@ -239,7 +239,7 @@ def ensure_transcript(answer_id):
 def transcribe_answer(answer_id):
     """Transcribe one stored answer into its `Transcript`; a done transcript is left as it is.
     Errors propagate (the task retries them, then calls `fail_transcript`)."""
-    from interviews.models import Answer, AnswerState, Transcript, TranscriptState
+    from interviews.models import Answer, AnswerState, TranscriptState
     from recruiting.scripts import question_text, script_languages
 
     transcript = ensure_transcript(answer_id)
@@ -272,7 +272,7 @@ def _initial_prompt(interview, answer, question_text):
     parts = []
     if answer.question_index < len(questions):
         parts.append(question_text(questions[answer.question_index], interview.language))
-    skills = getattr(interview.candidate.position, "skills", None) or []
+    skills = interview.candidate.position.skills or []
     if skills:
         parts.append(", ".join(str(skill) for skill in skills[:20]))
     return " ".join(parts)[:800]

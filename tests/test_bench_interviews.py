@@ -1,30 +1,21 @@
 """The interviews benchmark (bench/interviews.py) parses its options, counts its stages and reads
 its results right; the benchmark itself is run by hand (bench/README.md), not by the suite."""
 
-import importlib.util
-from pathlib import Path
 from unittest import mock
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_module(name, filename):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / filename)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_support import load_bench_module
 
 
 @pytest.fixture(scope="module")
 def bench():
-    return load_module("bench_interviews", "interviews.py")
+    return load_bench_module("bench_interviews", "interviews.py")
 
 
 @pytest.fixture(scope="module")
 def bench_app():
-    return load_module("bench_interviews_app", "interviews_app.py")
+    return load_bench_module("bench_interviews_app", "interviews_app.py")
 
 
 def simulated(**run):

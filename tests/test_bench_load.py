@@ -1,22 +1,17 @@
 """The load benchmark (bench/load.py) runs the server as the image does and reads its tools'
 output right; the benchmark itself is run by hand (bench/README.md), not by the suite."""
 
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.bench_support import ROOT, load_bench_module
 
 
 @pytest.fixture(scope="module")
 def load():
-    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_module("bench_load", "load.py")
 
 
 WRK_OUTPUT = """Running 3s test @ http://127.0.0.1:40000/api/v1/candidates/x

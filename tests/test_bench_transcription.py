@@ -2,31 +2,20 @@
 alike on both sides, and its set of spoken answers (bench/transcription_set.py) is fixed and
 large enough; the benchmark itself is run by hand (bench/README.md), not by the suite."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from interviews import phone_audio
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_module(name, filename):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / filename)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_support import load_bench_module
 
 
 @pytest.fixture(scope="module")
 def wer():
-    return load_module("bench_wer", "wer.py")
+    return load_bench_module("bench_wer", "wer.py")
 
 
 @pytest.fixture(scope="module")
 def answer_set():
-    return load_module("bench_transcription_set", "transcription_set.py")
+    return load_bench_module("bench_transcription_set", "transcription_set.py")
 
 
 @pytest.mark.parametrize(("text", "language", "words"), [

@@ -3,60 +3,30 @@ the analysis versions (re-analyse keeps the earlier ones, a failed one is retrie
 JSON and as PDF, and the recruiter's decision; members read, writers change, another company's
 interview is a 404."""
 
-import uuid
-
 import pytest
 
 from accounts.models import AuditLog
 from aihm.tenancy import tenant_context
 from interviews import pipeline
-from interviews.models import AnalysisState, InterviewAnalysis, InterviewState, Transcript
+from interviews.models import AnalysisState, InterviewAnalysis, InterviewState
 from recruiting.models import CandidateDecision
 from tests import factories
 from tests.conftest import bearer_for
-from tests.interviews_support import QUESTIONS, consenting_candidate, position_with_questions
+from tests.interviews_support import ANSWERS, QUESTIONS, consenting_candidate, finished_interview, position_with_questions
 
 pytestmark = pytest.mark.django_db(databases=["default", "privileged"])
 
 V1 = "/api/v1"
-RUBRICS = ("Python, Django, PostgreSQL in production", "communication, priorities, asks for help", "a date or a notice period")
-ANSWERS = (
-    "I have built web services in Python with Django for four years. Our data lived in PostgreSQL and I ran the production deployments myself.",
-    "When a deadline is close I set the priorities with the team every morning. Communication is key, and I ask for help early.",
-    "I could start in one month, after my notice period, and I expect a salary of twenty thousand dirhams.",
-)
-
-
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "aihm.storage.LocalMediaStorage", "OPTIONS": {"location": str(tmp_path)}}}
 
 
-def _finished_interview(tenant, recruiter, settings):
-    settings.ANTHROPIC_API_KEY = ""
-    position = position_with_questions(tenant, recruiter)
-    candidate = consenting_candidate(position, recruiter)
-    with tenant_context(tenant.pk):
-        script = factories.ScriptVersionFactory(position=position, language="en", questions=[
-            {"id": str(uuid.uuid4()), "text": text, "good_answer": rubric, "weight": 1, "max_answer_seconds": 60}
-            for text, rubric in zip(QUESTIONS, RUBRICS)])
-        interview = factories.InterviewFactory(candidate=candidate, script=script, language="en", state=InterviewState.AUDIO_COMPLETE)
-        attempt = factories.CallAttemptFactory(interview=interview, number=1, duration_seconds=95)
-        for index, text in enumerate(ANSWERS):
-            answer = factories.AnswerFactory(interview=interview, attempt=attempt, question_index=index, duration_seconds=25)
-            Transcript.objects.create(answer=answer, interview=interview, state="done", text=text, language="en",
-                                      language_probability=0.97, avg_logprob=-0.21, quality="good", model="whisper-base",
-                                      speech_seconds=20, settings={"beam_size": 5},
-                                      segments=[{"start": 0.0, "end": 4.2, "text": text, "avg_logprob": -0.21, "no_speech_prob": 0.01}])
-        analysis = InterviewAnalysis.objects.create(interview=interview, version=1)
-        pipeline.run_analysis(analysis.pk)
-    return interview
-
-
 @pytest.fixture
 def interview(tenant_a, recruiter_a, settings):
     """A finished interview of three answered questions and its offline analysis (version 1)."""
-    return _finished_interview(tenant_a, recruiter_a, settings)
+    settings.ANTHROPIC_API_KEY = ""
+    return finished_interview(tenant_a, recruiter_a)
 
 
 @pytest.fixture
