@@ -168,7 +168,7 @@ def test_a_failed_transcription_is_retried_from_the_dashboard_and_the_pipeline_r
     with tenant_context(tenant_a.pk):
         keys = list(Answer.objects.filter(interview=interview, state=AnswerState.STORED).values_list("storage_key", flat=True))
     assert len(keys) == 3 and all(default_storage.exists(key) for key in keys)  # no recording lost
-    failure_mails = [m for m in mailoutbox if "could not be completed" in m.body]
+    failure_mails = [m for m in mailoutbox if reverse("interviews:detail", args=[interview.pk]) in m.body]
     assert len(failure_mails) == 1 and "model crashed" in failure_mails[0].body
 
     client = browser(recruiter_a)

@@ -5,7 +5,6 @@ storage, to the company's members only, as an audited private download."""
 
 import io
 import re
-import uuid
 from unittest import mock
 
 import pytest
@@ -17,21 +16,13 @@ from pypdf import PdfReader
 
 from accounts.models import AuditLog
 from aihm.tenancy import tenant_context
-from interviews import pdf, pipeline
-from interviews.models import AnalysisState, InterviewAnalysis, InterviewState, Transcript
+from interviews import pdf
+from interviews.models import AnalysisState, InterviewAnalysis
 from recruiting import services as recruiting_services
 from tests import factories
-from tests.interviews_support import QUESTIONS, consenting_candidate, position_with_questions
+from tests.interviews_support import QUESTIONS, finished_interview
 
 pytestmark = pytest.mark.django_db(databases=["default", "privileged"])
-
-RUBRICS = ("Python, Django, PostgreSQL in production", "communication, priorities, asks for help", "a date or a notice period")
-ANSWERS = (
-    "I have built web services in Python with Django for four years. Our data lived in PostgreSQL and I ran the production deployments myself.",
-    "When a deadline is close I set the priorities with the team every morning. Communication is key, and I ask for help early.",
-    "I could start in one month, after my notice period, and I expect a salary of twenty thousand dirhams.",
-)
-
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
@@ -42,21 +33,7 @@ def _media(settings, tmp_path):
 def interview(tenant_a, recruiter_a, settings):
     """A finished interview of three answered questions and its offline analysis (version 1)."""
     settings.ANTHROPIC_API_KEY = ""
-    position = position_with_questions(tenant_a, recruiter_a)
-    candidate = consenting_candidate(position, recruiter_a)
-    with tenant_context(tenant_a.pk):
-        script = factories.ScriptVersionFactory(position=position, language="en", questions=[
-            {"id": str(uuid.uuid4()), "text": text, "good_answer": rubric, "weight": 1, "max_answer_seconds": 60}
-            for text, rubric in zip(QUESTIONS, RUBRICS)])
-        interview = factories.InterviewFactory(candidate=candidate, script=script, language="en", state=InterviewState.AUDIO_COMPLETE)
-        attempt = factories.CallAttemptFactory(interview=interview, number=1, duration_seconds=95)
-        for index, text in enumerate(ANSWERS):
-            answer = factories.AnswerFactory(interview=interview, attempt=attempt, question_index=index, duration_seconds=25)
-            Transcript.objects.create(answer=answer, interview=interview, state="done", text=text, language="en",
-                                      quality="good", model="whisper-base", speech_seconds=20)
-        analysis = InterviewAnalysis.objects.create(interview=interview, version=1)
-        pipeline.run_analysis(analysis.pk)
-    return interview
+    return finished_interview(tenant_a, recruiter_a)
 
 
 def analysis_of(interview, version=1):
@@ -125,6 +102,7 @@ def test_the_pdf_is_in_french_when_asked(interview, recruiter_a):
     text = text_of(client_for(recruiter_a).get(pdf_url(interview, lang="fr")).content)
 
     assert "Questions et réponses" in text and "Poste" in text
+    assert "L'IA conseille ; vous décidez." in text.replace("’", "'") and "Rapport d'entretien" in text.replace("’", "'")
     assert QUESTIONS[0] in text  # the questions as the candidate heard them
 
 
