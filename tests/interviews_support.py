@@ -1,6 +1,8 @@
 """What the interview tests share: the screening questions, a position with them, a candidate who
 has consented, and Twilio's SDK pointed at a stub of its REST API."""
 
+import io
+import wave
 from contextlib import contextmanager
 
 from aihm.tenancy import tenant_context
@@ -51,3 +53,54 @@ def twilio_stub(settings):
             yield stub
         finally:
             _twilio_client.cache_clear()
+
+
+RUBRICS = ("Python, Django, PostgreSQL in production", "communication, priorities, asks for help", "a date or a notice period")
+ANSWERS = (
+    "I have built web services in Python with Django for four years. Our data lived in PostgreSQL and I ran the production deployments myself.",
+    "When a deadline is close I set the priorities with the team every morning. Communication is key, and I ask for help early.",
+    "I could start in one month, after my notice period, and I expect a salary of twenty thousand dirhams.",
+)
+
+
+def quiet_recording(seconds=1):
+    """A stored-answer-shaped WAV: `seconds` of 8 kHz 16-bit silence."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0\0" * 8000 * seconds)
+    return buffer.getvalue()
+
+
+def finished_interview(tenant, recruiter):
+    """An interview of the three QUESTIONS answered with ANSWERS (each with a short recording in
+    storage), their transcripts done, and its offline analysis (version 1): built with the ORM, no
+    call and no Whisper (the caller sets `ANTHROPIC_API_KEY = ""` for the offline analysis)."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from interviews import pipeline
+    from interviews.models import InterviewAnalysis, InterviewState, Transcript
+
+    position = position_with_questions(tenant, recruiter)
+    candidate = consenting_candidate(position, recruiter)
+    with tenant_context(tenant.pk):
+        script = factories.ScriptVersionFactory(position=position, language="en", questions=[
+            {"id": str(uuid.uuid4()), "text": text, "good_answer": rubric, "weight": 1, "max_answer_seconds": 60}
+            for text, rubric in zip(QUESTIONS, RUBRICS)])
+        interview = factories.InterviewFactory(candidate=candidate, script=script, language="en", state=InterviewState.AUDIO_COMPLETE)
+        attempt = factories.CallAttemptFactory(interview=interview, number=1, duration_seconds=95)
+        for index, text in enumerate(ANSWERS):
+            key = default_storage.save(f"tenants/{tenant.pk}/recordings/{uuid.uuid4()}.wav", ContentFile(quiet_recording()))
+            answer = factories.AnswerFactory(interview=interview, attempt=attempt, question_index=index, duration_seconds=25, storage_key=key)
+            Transcript.objects.create(answer=answer, interview=interview, state="done", text=text, language="en",
+                                      language_probability=0.97, avg_logprob=-0.21, quality="good", model="whisper-base",
+                                      speech_seconds=20, settings={"beam_size": 5},
+                                      segments=[{"start": 0.0, "end": 4.2, "text": text, "avg_logprob": -0.21, "no_speech_prob": 0.01}])
+        analysis = InterviewAnalysis.objects.create(interview=interview, version=1)
+        pipeline.run_analysis(analysis.pk)
+    return interview

@@ -15,6 +15,7 @@ from recruiting import services as recruiting_services
 from tests import factories
 from tests.browser.axe import violations
 from tests.browser.conftest import session_cookie
+from tests.interviews_support import finished_interview
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "privileged"])]
 
@@ -23,7 +24,7 @@ MENU_FOLDS_BELOW = 1200
 
 
 @pytest.fixture
-def company(tenant_a, admin_a, recruiter_a, mailoutbox):
+def company(tenant_a, admin_a, recruiter_a, mailoutbox, settings):
     """A position with its script, a scored candidate with a long name who was asked for consent,
     as a recruiter's first day would leave them; the consent link as the candidate got it."""
     with tenant_context(tenant_a.pk):
@@ -43,10 +44,12 @@ def company(tenant_a, admin_a, recruiter_a, mailoutbox):
         consent_services.record_recruiter_consent(candidate=consenting, by=recruiter_a, note="Agreed by phone.")
         interview = factories.InterviewFactory(candidate=factories.CandidateFactory(position=position), state="partial")
         factories.AnswerFactory(interview=interview, attempt__outcome="dropped", duration_seconds=42)
+    settings.ANTHROPIC_API_KEY = ""
+    reported = finished_interview(tenant_a, recruiter_a)  # transcribed and analysed offline: a report
     request_mail = next(m for m in mailoutbox if candidate.email in m.to)
     token = re.search(r"/consent/([A-Za-z0-9_-]{40,})/", request_mail.body).group(1)
     return {"position": position, "candidate": candidate, "consent_path": f"/consent/{token}/",
-            "consenting": consenting, "interview": interview}
+            "consenting": consenting, "interview": interview, "reported": reported}
 
 
 @pytest.fixture
@@ -96,6 +99,7 @@ def dashboard_paths(company):
         "call-policy": "/settings/calls/",
         "candidate-to-call": f"/candidates/{company['consenting'].pk}/",
         "interview": f"/interviews/{company['interview'].pk}/",
+        "report": f"/interviews/{company['reported'].pk}/report/",
     }
 
 
@@ -181,8 +185,10 @@ def test_the_candidate_page_fits_the_width(visit, company, recruiter_a, width, s
     assert_fits_the_width(page, f"the candidate page at {width} px")
     page.screenshot(path=screenshot_folder / f"candidate-{width}.png", full_page=True)
     for name, path in {"candidate-to-call": f"/candidates/{company['consenting'].pk}/",
-                       "interview": f"/interviews/{company['interview'].pk}/"}.items():
+                       "interview": f"/interviews/{company['interview'].pk}/",
+                       "report": f"/interviews/{company['reported'].pk}/report/"}.items():
         page = visit(path, width, recruiter_a)
+        assert_fits_the_width(page, f"the {name} page at {width} px")
         page.screenshot(path=screenshot_folder / f"{name}-{width}.png", full_page=True)
 
 
