@@ -67,6 +67,12 @@ CONFIGS = {config.name: config for config in (
     Config("beam1-pad800", "beam 1, no prompt, VAD speech_pad_ms 800", vad={**PRODUCT_VAD, "speech_pad_ms": 800}),
     Config("beam1-silence1000", "beam 1, no prompt, VAD min_silence_duration_ms 1000",
            vad={**PRODUCT_VAD, "min_silence_duration_ms": 1000}),
+    Config("beam1-prompt-pad800", "beam 1, initial prompt, VAD speech_pad_ms 800", prompt=True,
+           vad={**PRODUCT_VAD, "speech_pad_ms": 800}),
+    Config("beam5-prompt-pad600", "beam 5, initial prompt, VAD speech_pad_ms 600", beam_size=5, prompt=True,
+           vad={**PRODUCT_VAD, "speech_pad_ms": 600}),
+    Config("beam5-prompt-pad800", "beam 5, initial prompt, VAD speech_pad_ms 800", beam_size=5, prompt=True,
+           vad={**PRODUCT_VAD, "speech_pad_ms": 800}),
 )}
 QUICK_CONFIGS = ("beam1", "beam1-prompt")
 

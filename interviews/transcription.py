@@ -196,7 +196,9 @@ def transcribe(audio_bytes, *, language=None, allowed_languages=(), initial_prom
         "text": text,
         "segments": [
             {"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text.strip(),
-             "avg_logprob": round(s.avg_logprob, 4), "no_speech_prob": round(s.no_speech_prob, 4)}
+             "avg_logprob": round(s.avg_logprob, 4), "no_speech_prob": round(s.no_speech_prob, 4),
+             "words": [{"start": round(w.start, 2), "end": round(w.end, 2), "word": w.word.strip(), "probability": round(w.probability, 3)}
+                       for w in s.words or ()]}
             for s in kept
         ],
         "language": language,

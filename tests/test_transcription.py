@@ -64,6 +64,10 @@ def test_an_english_phone_answer_is_transcribed(english_answer):
     assert share_of_key_words_heard(ENGLISH, result["text"]) >= 0.8, result["text"]
     assert result["quality"] == TranscriptQuality.GOOD and result["language"] == "en"
     assert result["segments"] and result["speech_seconds"] > 3
+    words = [word for segment in result["segments"] for word in segment["words"]]
+    assert "".join(word["word"] for word in words) == result["text"].replace(" ", "")  # a word may be "-Grace"
+    assert all(segment["start"] <= word["start"] <= word["end"] <= segment["end"] + 0.5
+               for segment in result["segments"] for word in segment["words"])
 
 
 def test_a_french_phone_answer_is_transcribed():
@@ -107,6 +111,7 @@ def test_every_answer_of_a_simulated_interview_gets_a_transcript_of_what_was_sai
         assert share_of_key_words_heard(said, transcript.text) >= 0.6, (said, transcript.text)
         assert transcript.language == "en" and transcript.model.startswith("whisper-base")
         assert transcript.settings["initial_prompt"] is True  # English uses the question and skills
+        assert transcript.settings["beam_size"] == 5 and transcript.settings["vad"] == transcription.VAD_PARAMETERS
 
     # Run twice: a done transcript is left as it is.
     with tenant_context(tenant_a.pk):
