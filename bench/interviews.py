@@ -1,15 +1,17 @@
-"""Benchmark of the interviews pipeline: a simulated interview from scheduling to every answer's
-audio stored, and the dialler's throughput across tenants on PostgreSQL.
+"""Benchmark of the interviews pipeline: a simulated interview from scheduling to its report
+ready, and the dialler's throughput across tenants on PostgreSQL.
 
     .venv/bin/python bench/interviews.py [--runs 5] [--tenants 20] [--per-tenant 50]
                                          [--calls-per-second 1000] [--part all|simulator|dialler]
                                          [--consent bulk|service] [--db-name aihm_bench_dialler] [--keep-db]
 
 1. Simulator, on the embedded defaults (SQLite in a temporary AIHM_VAR_DIR, no Twilio
-   credentials, Celery eager): a fresh database is migrated, a company, a recruiter and a
-   position with five questions created; each run adds a consenting candidate and times
-   `schedule_interview(persona="good")` until the interview is audio_complete (eager Celery runs
-   the dial, the simulated call through the webhook views, and the recording fetches inline).
+   credentials, the bundled Whisper model, the offline analyser, Celery eager): a fresh database
+   is migrated and the model assembled, a company, a recruiter and a position with five questions
+   created; each run adds a consenting candidate and times `schedule_interview(persona="good")`
+   until the report is ready (eager Celery runs the dial, the simulated call through the webhook
+   views, the recording fetches, each answer's transcription and the analysis inline), with the
+   moment the interview became audio_complete; then the report's first PDF is timed.
 2. Dialler, on PostgreSQL (127.0.0.1, the superuser $PGSUPERUSER, default postgres): its own
    database with the two roles (scripts/pg_roles.sh), migrated as the owner, run as the runtime
    role; 20 companies with 50 due interviews each, Twilio credentials set and the SDK pointed at
@@ -50,6 +52,8 @@ STAGES = (
     ("webhooks", "webhook requests (signed, through the views, test client)"),
     ("recordings", "recording fetch, check and store (store_recording)"),
     ("simulator", "the simulator's own work (TwiML, WAV files)"),
+    ("transcription", "transcription (faster-whisper, bundled base model), interviews.transcription.transcribe"),
+    ("analysis", "analysis (the offline analyser), interviews.analysis.analyse"),
 )
 OTHER_STAGE = "scheduling, claim and dial (schedule_interview, dial_due_interviews, place_call)"
 TWILIO_ACCOUNT_SID = "AC" + "b" * 32
@@ -117,6 +121,8 @@ def run_simulator(options, work):
     env = app_environment(work / "var")
     took = run_in_app(APP_DIR, env, ["manage.py", "migrate", "--noinput", "-v0"], "migrate")
     log(f"  migrated a fresh SQLite database in {took:.1f} s")
+    took = run_in_app(APP_DIR, env, ["manage.py", "whisper_model"], "whisper_model")
+    log(f"  assembled the bundled Whisper model in {took:.1f} s")
     return run_app(env, work, "simulate", "--runs", str(options.runs), "--questions", str(options.questions))
 
 
@@ -124,11 +130,19 @@ def simulator_report(result):
     runs = result["runs"]
     seconds = [run["seconds"] for run in runs]
     lines = [
-        "Simulator on the embedded defaults (SQLite, no Twilio credentials: the simulated candidate, "
-        "Celery eager, one process)",
-        f"schedule_interview(persona=\"good\") to audio_complete, {len(runs)} run(s), {result['questions']} questions: "
-        f"median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s, first (cold) {seconds[0]:.2f} s",
+        "Simulator on the embedded defaults (SQLite, no Twilio credentials: the simulated candidate, the bundled "
+        "Whisper model, the offline analyser, Celery eager, one process)",
+        f"schedule_interview(persona=\"good\") to report ready, {len(runs)} run(s), {result['questions']} questions: "
+        f"median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s, first (cold: the model loads) {seconds[0]:.2f} s",
     ]
+    to_audio = [run["audio_complete_seconds"] for run in runs if run.get("audio_complete_seconds") is not None]
+    if to_audio:
+        lines.append(f"  of which schedule to audio_complete: median {statistics.median(to_audio):.2f} s; "
+                     f"audio_complete to report ready: median {statistics.median(s - a for s, a in zip(seconds, to_audio)):.2f} s")
+    pdfs = [run["pdf_seconds"] for run in runs if run.get("pdf_seconds") is not None]
+    if pdfs:
+        lines.append(f"first PDF of the report (WeasyPrint, rendered and stored): median {statistics.median(pdfs):.2f} s, "
+                     f"{statistics.median(run['pdf_bytes'] for run in runs) / 1024:.0f} KiB")
     lines.extend(f"MISMATCH: {problem}" for problem in simulator_problems(result))
     stored = [run["answers_stored"] for run in runs]
     lines.append(f"answers stored per run: {', '.join(map(str, stored))} of {result['questions']} questions; "
@@ -147,11 +161,15 @@ def simulator_report(result):
 
 
 def simulator_problems(result):
-    """Runs that did not end audio_complete with every question's answer stored."""
+    """Runs that did not end audio_complete with every question's answer stored and transcribed,
+    and the report analysed and its PDF made."""
     return [
-        f"run {number}: {run['state']}, {run['answers_stored']} of {result['questions']} answers stored"
+        f"run {number}: {run['state']}, {run['answers_stored']} of {result['questions']} answers stored, "
+        f"{run.get('transcripts_done', 0)} transcribed, analysis {run.get('analysis_state') or 'missing'}, "
+        f"PDF {'made' if run.get('pdf_bytes') else 'missing'}"
         for number, run in enumerate(result["runs"], 1)
-        if run["state"] != "audio_complete" or run["answers_stored"] != result["questions"]
+        if run["state"] != "audio_complete" or not run["answers_stored"] == run.get("transcripts_done") == result["questions"]
+        or run.get("analysis_state") != "done" or not run.get("pdf_bytes")
     ]
 
 

@@ -4,10 +4,13 @@ starts it in the checkout's directory, with the environment of each part).
     python bench/interviews_app.py simulate --runs 5 --out result.json
     python bench/interviews_app.py dialler --tenants 20 --per-tenant 50 --out result.json
 
-`simulate` (embedded defaults: SQLite, no Twilio credentials, Celery eager) times
-`schedule_interview(persona="good")` until the interview is audio_complete: the whole chain runs
-inline (dial, simulated call through the webhook views, recording fetch). Each stage's own time
-is measured by wrapping its entry point (a stage nested in another is not counted twice).
+`simulate` (embedded defaults: SQLite, no Twilio credentials, the bundled Whisper model, the
+offline analyser, Celery eager) times `schedule_interview(persona="good")` until the report is
+ready: the whole chain runs inline (dial, simulated call through the webhook views, recording
+fetch, then each answer's transcription and the analysis); the moment the interview is
+audio_complete is taken when the pipeline starts, and the report's first PDF is timed after. Each
+stage's own time is measured by wrapping its entry point (a stage nested in another is not
+counted twice).
 
 `dialler` (PostgreSQL as the runtime role, Twilio's SDK against a stub, Celery eager) seeds due
 interviews across tenants with bulk_create inside each tenant's context, then times
@@ -115,10 +118,12 @@ def make_company(name, questions):
 
 
 def simulate(runs, questions):
+    from django.core.files.storage import default_storage
+
     from consent.services import record_recruiter_consent
     from aihm.tenancy import tenant_context
-    from interviews import recordings, simulator
-    from interviews.models import Answer, AnswerState, Interview
+    from interviews import analysis, pdf, pipeline, recordings, simulator, transcription
+    from interviews.models import Answer, AnswerState, Interview, Transcript, TranscriptState
     from interviews.services import schedule_interview
     from recruiting.models import Candidate
 
@@ -129,11 +134,21 @@ def simulate(runs, questions):
         "webhooks": (simulator._SimulatedCall, "post"),
         "recordings": (recordings, "store_recording"),
         "simulator": (simulator, "run_simulated_call"),
+        "transcription": (transcription, "transcribe"),
+        "analysis": (analysis, "analyse"),
     }
     result = {"runs": [], "questions": questions}
+    audio_complete_at = []
+    start_pipeline = pipeline.start
+
+    def start(interview_id):
+        audio_complete_at.append(time.perf_counter())
+        return start_pipeline(interview_id)
+
     with ExitStack() as patches:
         for stage, (owner, name) in stages.items():
             patches.enter_context(mock.patch.object(owner, name, clock.wrap(stage, getattr(owner, name))))
+        patches.enter_context(mock.patch.object(pipeline, "start", start))
         for run in range(runs):
             with tenant_context(tenant.pk):
                 candidate = Candidate.objects.create(
@@ -142,19 +157,30 @@ def simulate(runs, questions):
                 )
                 record_recruiter_consent(candidate=candidate, by=recruiter, note=CONSENT_NOTE)
             clock.reset()
+            audio_complete_at.clear()
             started = time.perf_counter()
             with tenant_context(tenant.pk):
                 interview = schedule_interview(by=recruiter, candidate=candidate, persona="good")
             took = time.perf_counter() - started
             with tenant_context(tenant.pk):
-                state = Interview.objects.filter(pk=interview.pk).values_list("state", flat=True).get()
+                interview = Interview.objects.select_related("candidate__position").get(pk=interview.pk)
                 stored = list(Answer.objects.filter(interview_id=interview.pk, state=AnswerState.STORED)
                               .values_list("size_bytes", "duration_seconds"))
                 answers = Answer.objects.filter(interview_id=interview.pk).count()
+                transcripts = Transcript.objects.filter(interview_id=interview.pk, state=TranscriptState.DONE).count()
+                report = pipeline.latest_analysis(interview)
+                pdf_started = time.perf_counter()
+                pdf_key = pdf.stored_pdf(interview, report, "en") if report is not None and report.state == "done" else ""
+                pdf_seconds = time.perf_counter() - pdf_started
+                pdf_bytes = default_storage.size(pdf_key) if pdf_key else 0
             result["runs"].append({
-                "seconds": took, "state": state, "answers_stored": len(stored),
+                "seconds": took, "state": interview.state, "answers_stored": len(stored),
+                "audio_complete_seconds": audio_complete_at[0] - started if audio_complete_at else None,
                 "answers": answers, "audio_bytes": sum(size for size, _seconds in stored),
-                "audio_seconds": sum(seconds or 0 for _size, seconds in stored),
+                "audio_seconds": sum(seconds or 0 for _size, seconds in stored), "transcripts_done": transcripts,
+                "analysis_state": report.state if report is not None else "", "analysis_provider": report.provider if report else "",
+                "recommendation": report.recommendation if report is not None else "",
+                "pdf_seconds": pdf_seconds if pdf_key else None, "pdf_bytes": pdf_bytes,
                 "stages": dict(clock.seconds), "calls": dict(clock.calls),
             })
     return result

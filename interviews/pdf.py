@@ -7,8 +7,7 @@ storage URL. It is rendered with no network access and DejaVu Sans, which covers
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import F, JSONField, Value
-from django.db.models.expressions import CombinedExpression
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -74,16 +73,17 @@ def stored_pdf(interview, analysis, language):
     if known and default_storage.exists(known):
         return known
     key = default_storage.save(_storage_key(analysis, language), ContentFile(render_report_pdf(interview, analysis, language)))
-    unclaimed = InterviewAnalysis.objects.filter(pk=analysis.pk)
-    unclaimed = unclaimed.filter(pdf_files__contains={language: known}) if known else unclaimed.exclude(pdf_files__has_key=language)
-    merged = CombinedExpression(F("pdf_files"), "||", Value({language: key}, output_field=JSONField()))
-    if unclaimed.update(pdf_files=merged):
-        analysis.pdf_files = {**(analysis.pdf_files or {}), language: key}
-        return key
-    # A concurrent download stored its copy first: keep that one and drop ours.
-    default_storage.delete(key)
-    analysis.refresh_from_db(fields=["pdf_files"])
-    return analysis.pdf_files[language]
+    with transaction.atomic():  # the row locked (PostgreSQL; SQLite writes one at a time)
+        files = InterviewAnalysis.objects.select_for_update().values_list("pdf_files", flat=True).get(pk=analysis.pk) or {}
+        theirs = files.get(language)
+        if not theirs or theirs == known:
+            files = {**files, language: key}
+            InterviewAnalysis.objects.filter(pk=analysis.pk).update(pdf_files=files)
+    analysis.pdf_files = files
+    if files[language] != key:
+        # A concurrent download stored its copy first: keep that one and drop ours.
+        default_storage.delete(key)
+    return files[language]
 
 
 def _chosen_analysis(interview, raw_version):

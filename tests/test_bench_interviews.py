@@ -20,6 +20,8 @@ def bench_app():
 
 def simulated(**run):
     base = {"seconds": 1.0, "state": "audio_complete", "answers_stored": 5, "answers": 5, "audio_bytes": 500 * 1024,
+            "audio_complete_seconds": 0.4, "transcripts_done": 5, "analysis_state": "done", "pdf_seconds": 0.3,
+            "pdf_bytes": 40 * 1024,
             "audio_seconds": 63, "stages": {"speech": 0.5, "webhooks": 0.3}, "calls": {"speech": 5, "webhooks": 16}}
     return {**base, **run}
 
@@ -57,16 +59,26 @@ def test_the_simulator_report_gives_median_max_stages_and_answers(bench):
     result = {"questions": 5, "runs": [simulated(seconds=2.0), simulated(seconds=1.0), simulated(seconds=1.2)]}
     text = "\n".join(bench.simulator_report(result))
     assert "embedded defaults" in text and "simulated candidate" in text
-    assert "median 1.20 s, max 2.00 s, first (cold) 2.00 s" in text
+    assert "to report ready, 3 run(s), 5 questions: median 1.20 s, max 2.00 s, first (cold: the model loads) 2.00 s" in text
+    assert "schedule to audio_complete: median 0.40 s; audio_complete to report ready: median 0.80 s" in text
+    assert "first PDF of the report (WeasyPrint, rendered and stored): median 0.30 s, 40 KiB" in text
     assert "5, 5, 5 of 5 questions" in text and "63 s of audio" in text
     assert "0.500 s" in text and "synthesize_phone_answer, 5 call(s)" in text
     assert "MISMATCH" not in text and bench.simulator_problems(result) == []
 
 
 def test_a_simulated_interview_that_did_not_complete_is_reported(bench):
-    result = {"questions": 5, "runs": [simulated(), simulated(state="partial", answers_stored=2)]}
-    assert bench.simulator_problems(result) == ["run 2: partial, 2 of 5 answers stored"]
+    result = {"questions": 5, "runs": [simulated(), simulated(state="partial", answers_stored=2, transcripts_done=2)]}
+    assert bench.simulator_problems(result) == ["run 2: partial, 2 of 5 answers stored, 2 transcribed, analysis done, PDF made"]
     assert "MISMATCH: run 2" in "\n".join(bench.simulator_report(result))
+
+
+def test_a_report_not_analysed_or_a_transcript_missing_is_reported(bench):
+    result = {"questions": 5, "runs": [simulated(transcripts_done=4), simulated(analysis_state="failed", pdf_bytes=0, pdf_seconds=None)]}
+    assert bench.simulator_problems(result) == [
+        "run 1: audio_complete, 5 of 5 answers stored, 4 transcribed, analysis done, PDF made",
+        "run 2: audio_complete, 5 of 5 answers stored, 5 transcribed, analysis failed, PDF missing",
+    ]
 
 
 def test_the_dialler_report_gives_both_rates_and_checks_each_call_was_made_once(bench):
