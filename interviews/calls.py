@@ -6,11 +6,7 @@ and is safe to receive twice or out of order."""
 import logging
 from datetime import datetime, timedelta
 
-from urllib.parse import urlencode
-
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,6 +20,7 @@ from interviews.models import (
 )
 from interviews.selectors import call_policy
 from interviews.signals import interview_audio_complete
+from interviews.webhook_security import webhook_url
 from recruiting.scripts import question_text, script_languages
 
 logger = logging.getLogger(__name__)
@@ -49,8 +46,7 @@ def once(attempt, kind, key):
 
 def url(name, attempt, *args, **query):
     """The public URL of one of the attempt's webhooks, with its query."""
-    path = settings.TWILIO_WEBHOOK_BASE_URL + reverse(name, args=[attempt.pk, *args])
-    return f"{path}?{urlencode(query)}" if query else path
+    return webhook_url(name, attempt.pk, *args, **query)
 
 
 def _company_name(attempt):

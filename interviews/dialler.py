@@ -11,7 +11,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Min
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from interviews.models import (
     DUE_STATES, AnswerState, AttemptState, CallAttempt, CallDirection, CallOutcome, CallPolicy, Interview, InterviewState,
 )
 from interviews.selectors import call_policy
+from interviews.webhook_security import webhook_url
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +143,8 @@ def place_call(interview_id, now=None):
         follow_candidate_status(candidate, InterviewState.DIALLING)
     request = telephony.CallRequest(
         to=candidate.phone,
-        answer_url=webhook_url("interviews:webhook_voice", attempt),
-        status_url=webhook_url("interviews:webhook_call_status", attempt),
+        answer_url=webhook_url("interviews:webhook_voice", attempt.pk),
+        status_url=webhook_url("interviews:webhook_call_status", attempt.pk),
         persona=interview.persona,
         time_limit_seconds=policy.call_time_limit_minutes * 60,
         ring_seconds=settings.CALL_RING_SECONDS,
@@ -166,9 +166,6 @@ def place_call(interview_id, now=None):
     return attempt
 
 
-def webhook_url(name, attempt):
-    """The public URL of an attempt's webhook, as Twilio (or the simulator) will call it."""
-    return settings.TWILIO_WEBHOOK_BASE_URL + reverse(name, args=[attempt.pk])
 
 
 def _attempt_failed(attempt, error, *, permanent):

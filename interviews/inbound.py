@@ -17,13 +17,13 @@ The provider sends an inbound call's progress to the number's one status URL
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from consent import callback_codes
 from consent.services import ConsentMissing, ensure_can_call
 from interviews import states, twiml
 from interviews.models import DUE_STATES, AttemptState, CallAttempt, CallDirection, Interview, InterviewState
+from interviews.webhook_security import webhook_url
 
 CODE_TRIES_PER_CALL = 3
 
@@ -35,7 +35,7 @@ def line_language():
 
 
 def code_url(tries):
-    return f"{settings.TWILIO_WEBHOOK_BASE_URL}{reverse('interviews:webhook_inbound_code')}?tries={tries}"
+    return webhook_url("interviews:webhook_inbound_code", tries=tries)
 
 
 def greeting(caller):

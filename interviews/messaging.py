@@ -8,11 +8,9 @@ import logging
 import math
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,7 +24,7 @@ from interviews import telephony
 from interviews.models import DUE_STATES, CallPolicy, HeadsUp, Interview, MessageState
 from interviews.selectors import call_policy
 from interviews.states import recruiter_language
-from interviews.webhook_security import twilio_webhook
+from interviews.webhook_security import twilio_webhook, webhook_url
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +120,7 @@ def heads_up_text(*, company, minutes, code, language):
 
 
 def status_url(heads_up):
-    return settings.TWILIO_WEBHOOK_BASE_URL + reverse("interviews:webhook_message_status", args=[heads_up.pk])
+    return webhook_url("interviews:webhook_message_status", heads_up.pk)
 
 
 def record_status(heads_up_id, *, status, error_code="", message_sid=""):

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.test import Client
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -22,7 +21,7 @@ from interviews import telephony
 from interviews.models import CallAttempt
 from interviews.personas import DEFAULT_PERSONA, PERSONAS
 from interviews.phone_audio import SpeechUnavailable, silence_wav, synthesize_phone_answer
-from interviews.webhook_security import signature_for
+from interviews.webhook_security import signature_for, webhook_url
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +108,8 @@ def simulate_call_back(interview, *, by, persona=None):
     code = callback_codes.issue(interview.candidate, purpose=CallbackCodePurpose.SIMULATED_CALL_BACK)
     simulate_call_task.delay_on_commit(str(interview.tenant_id), _sid("CA"), {
         "inbound": True, "from": interview.candidate.phone, "code": code, "persona": interview.persona if persona is None else persona,
-        "answer_url": settings.TWILIO_WEBHOOK_BASE_URL + reverse("interviews:webhook_inbound_voice"),
-        "status_url": settings.TWILIO_WEBHOOK_BASE_URL + reverse("interviews:webhook_inbound_status"),
+        "answer_url": webhook_url("interviews:webhook_inbound_voice"),
+        "status_url": webhook_url("interviews:webhook_inbound_status"),
     })
 
 

@@ -9,12 +9,22 @@ it is rebuilt from `settings.TWILIO_WEBHOOK_BASE_URL`, never from the Host heade
 import functools
 import logging
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotAllowed
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
 
 log = logging.getLogger(__name__)
+
+
+def webhook_url(name, *args, **query):
+    """The public URL of one of the product's webhooks, as Twilio (or the simulator) will call
+    it: `TWILIO_WEBHOOK_BASE_URL`, the route's path, and the query."""
+    path = settings.TWILIO_WEBHOOK_BASE_URL + reverse(name, args=args)
+    return f"{path}?{urlencode(query)}" if query else path
 
 
 def public_url(request):
