@@ -29,7 +29,7 @@ class ConsentRequestAdmin(ReadOnlyCrossTenantAdmin):
 
 @admin.register(RetentionPolicy)
 class RetentionPolicyAdmin(ReadOnlyCrossTenantAdmin):
-    list_display = ("company", "recordings_days", "other_data_months", "updated_at")
+    list_display = ("company", "recordings_days", "reports_months", "other_data_months", "updated_at")
     list_select_related = ("tenant",)
     updated_by_shown = shown_as("updated_by", _("updated by"))
     labelled_fields = {**ReadOnlyCrossTenantAdmin.labelled_fields, "updated_by": "updated_by_shown"}

@@ -16,7 +16,7 @@ from django.utils import translation
 from consent.calling_hours import WEEKDAY_NAMES, calling_hours
 from consent.models import ConsentNotice, Coverage
 
-NOTICE_VERSION = "2026-11.1"
+NOTICE_VERSION = "2026-12.1"
 NOTICE_LANGUAGES = ("fr", "en", "ar")
 
 
@@ -56,6 +56,7 @@ def notice_facts(candidate, *, sender=None):
         "contact_name": contact.full_name if contact else "",
         "contact_email": contact.email if contact else "",
         "recordings_days": policy.recordings_days,
+        "reports_months": policy.reports_months,
         "other_data_months": policy.other_data_months,
         "covers": [(code, Coverage(code).label) for code in required_covers()],
         "calling_days": [WEEKDAY_NAMES[day] for day in hours.days],

@@ -133,7 +133,7 @@ def test_the_public_route_says_what_the_candidate_is_asked_to_accept(token):
     assert (body["company"], body["position"], body["language"], body["languages"]) == ("Acme", "Data engineer", "en", ["en", "fr", "ar"])
     assert body["caller_is_ai"] and body["call_is_recorded"] and body["answers_are_transcribed"] and body["a_person_decides"]
     assert [c["code"] for c in body["covers"]] == ["ai_call", "recording", "transcription", "ai_analysis"]
-    assert body["retention"] == {"recordings_days": 183, "other_data_months": 24}
+    assert body["retention"] == {"recordings_days": 183, "reports_months": 12, "other_data_months": 24}
     assert body["contact"]["email"] == "rita@acme.test"
     assert body["calling_hours"] == {"days": [0, 1, 2, 3, 4, 5], "start": "09:00", "end": "19:00"}
     assert len(body["notice"]["hash"]) == 64 and "AI assistant" in body["notice"]["html"]

@@ -118,9 +118,12 @@ def test_the_page_lists_the_transfer_abroad_when_production_providers_are_on(cli
 @through_links
 def test_the_page_shows_the_companys_retention_periods(tenant_a, client, token):
     with tenant_context(tenant_a.pk):
-        RetentionPolicy(recordings_days=30, other_data_months=6).save()
+        RetentionPolicy(recordings_days=30, reports_months=9, other_data_months=6).save()
     body = page(client, token, lang="en").content.decode()
     assert "deleted after 30 days" in body and "erased 6 months after the last activity" in body
+    assert "transcript of your answers and their analysis are deleted 9 months after the call" in body
+    french = page(client, token, lang="fr").content.decode()
+    assert "supprimées 9 mois après l’appel" in french and "effacées 6 mois après" in french
 
 
 @through_links

@@ -28,6 +28,7 @@ from interviews.rights import RECORDING_PURGED
 from recruiting.models import Candidate
 from recruiting.services import erase_candidate
 from tests import factories
+from tests.interviews_support import consenting_candidate, position_with_questions
 
 through_links = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
 NOW = datetime(2027, 6, 15, 3, 0, tzinfo=dt_timezone.utc)
@@ -231,3 +232,31 @@ def test_the_nightly_purge_follows_each_companys_periods(tenant_a, tenant_b, med
         }
         assert not Answer.objects.filter(interview=b_interview).exclude(storage_key="").exists()
     assert all(str(tenant_a.pk) in key for key in stored_files(media)) and len(stored_files(media)) == 4
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
+def test_companies_told_90_days_before_the_default_changed_keep_90_days(tenant_a, tenant_b, recruiter_a, admin_b):
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connections
+
+    from aihm.tenancy import PRIVILEGED_DB
+
+    migration = import_module("consent.migrations.0006_keep_the_announced_recordings_period")
+    third = factories.TenantFactory()
+    with tenant_context(tenant_a.pk):
+        consenting_candidate(position_with_questions(tenant_a, recruiter_a), recruiter_a)
+    with tenant_context(tenant_b.pk):
+        consenting_candidate(position_with_questions(tenant_b, admin_b), admin_b)
+        RetentionPolicy(recordings_days=30).save()
+    migration.keep_the_announced_period(apps, SimpleNamespace(connection=connections[PRIVILEGED_DB]))
+
+    with tenant_context(tenant_a.pk):
+        assert RetentionPolicy.objects.get().recordings_days == 90, "its candidates were told 90 days"
+        assert RetentionPolicy.objects.get().reports_months == 12
+    with tenant_context(tenant_b.pk):
+        assert RetentionPolicy.objects.get().recordings_days == 30, "a saved policy is left as it is"
+    with tenant_context(third.pk):
+        assert not RetentionPolicy.objects.exists(), "no consent yet: the new default applies"
