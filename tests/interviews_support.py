@@ -2,6 +2,7 @@
 has consented, and Twilio's SDK pointed at a stub of its REST API."""
 
 import io
+import re
 import wave
 from contextlib import contextmanager
 
@@ -61,6 +62,14 @@ ANSWERS = (
     "When a deadline is close I set the priorities with the team every morning. Communication is key, and I ask for help early.",
     "I could start in one month, after my notice period, and I expect a salary of twenty thousand dirhams.",
 )
+
+
+def pdf_text(data):
+    """A PDF's text, its whitespace collapsed (a line break is a space)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
 def quiet_recording(seconds=1):

@@ -12,7 +12,7 @@ import time_machine
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aihm import ai
 from aihm.tenancy import tenant_context
@@ -26,7 +26,7 @@ from interviews.personas import PERSONAS
 from recruiting.models import CandidateDecision, PipelineStatus
 from recruiting.scoring import _normal, quote_in
 from recruiting.scripts import question_text
-from tests.interviews_support import consenting_candidate, position_with_questions
+from tests.interviews_support import consenting_candidate, pdf_text, position_with_questions
 from tests.test_transcription import share_of_key_words_heard
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
@@ -118,6 +118,19 @@ def test_a_good_interview_ends_with_a_report_the_recruiter_decides_on(tenant_a, 
     assert interview.candidate.full_name in text and str(Recommendation(analysis.recommendation).label) in text
     assert "<mark>" in response.content.decode()  # the quotes highlighted in the transcript
     assert response.content.decode().count(reverse("interviews:answer_audio", args=[answers[0].pk])) == 1
+
+    # The PDF, in the interview's language: the same report, its text extracted and checked.
+    response = client.get(reverse("interviews:report_pdf", args=[interview.pk]) + f"?lang={language}")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = pdf_text(b"".join(response.streaming_content) if response.streaming else response.content)
+    with tenant_context(tenant_a.pk):
+        assert interview.candidate.full_name in pdf and interview.candidate.position.title in pdf
+    assert ("L'IA conseille ; vous décidez." if language == "fr" else "The AI advises; you decide.") in pdf.replace("\u2019", "'")
+    for number, answer in enumerate(answers, start=1):
+        assert question_text(interview.script.questions[answer.question_index], language) in pdf
+        assert " ".join(answer.transcript.text.split()[:4]) in pdf, "each transcript is in the PDF"
+    with translation.override(language):
+        assert str(Recommendation(analysis.recommendation).label) in pdf
 
     response = client.post(reverse("recruiting:candidate_decide", args=[interview.candidate_id]), {
         "decision": "shortlisted", "comment": "Strong answers.", "next": reverse("interviews:report", args=[interview.pk])})

@@ -4,7 +4,6 @@ English and Arabic (right to left), made once per analysis version and language 
 storage, to the company's members only, as an audited private download."""
 
 import io
-import re
 from unittest import mock
 
 import pytest
@@ -21,6 +20,7 @@ from interviews.models import AnalysisState, InterviewAnalysis
 from recruiting import services as recruiting_services
 from tests import factories
 from tests.interviews_support import QUESTIONS, finished_interview
+from tests.interviews_support import pdf_text as text_of
 
 pytestmark = pytest.mark.django_db(databases=["default", "privileged"])
 
@@ -50,12 +50,6 @@ def client_for(user):
 def pdf_url(interview, **query):
     url = reverse("interviews:report_pdf", args=[interview.pk])
     return url + ("?" + "&".join(f"{key}={value}" for key, value in query.items()) if query else "")
-
-
-def text_of(data):
-    """The PDF's text, its whitespace collapsed (a line break is a space)."""
-    reader = PdfReader(io.BytesIO(data))
-    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
 def links_of(data):
