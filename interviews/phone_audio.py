@@ -4,7 +4,9 @@ passes before it is stored.
 The voice is SVOX Pico (the optional `speech` extra, py-nanotts) turned into what a phone line
 records by sox: 8 kHz mono u-law, band-limited to 300-3400 Hz, with 0.5 s of silence at each end
 (without it Whisper drops the first words at 8 kHz). sox dithers when it writes u-law; `-R`
-seeds that dither, so the same text always gives the same bytes.
+seeds that dither, so the same input gives the same bytes; py-nanotts itself is not byte-for-byte
+repeatable from one run to the next (the words and their timing are the same), which is why the
+transcription benchmark caches the audio it synthesizes.
 """
 
 import hashlib
