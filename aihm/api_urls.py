@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("consent.api_urls")),  # candidates/{id}/grant-consent|consent|withdraw-consent|export, consent/{token}...
     path("", include("recruiting.api_urls")),
     path("", include("interviews.api_urls")),  # candidates/{id}/interviews, interviews/{id}...
+    path("analytics/", include("analytics.api_urls")),
 ]
 
 

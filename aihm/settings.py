@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "recruiting",
     "consent",
     "interviews",
+    "analytics",
     "aihm.apps.StaffAdminConfig",  # django.contrib.admin with the audited staff site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "corsheaders",
     "django_celery_beat",
     "axes",

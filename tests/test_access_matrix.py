@@ -128,6 +128,10 @@ ROUTES = [
     (PAGE, "interviews:answer_audio", "get", "answer", False),
     (PAGE, "interviews:call_policy", "get", None, True),
     (PAGE, "interviews:call_policy", "post", None, True),
+    # analytics API: company-wide reads (tests/test_analytics_api.py proves company B's data is never counted)
+    (API, "api-analytics-overview", "get", None, False),
+    (API, "api-analytics-pipeline", "get", None, False),
+    (API, "api-analytics-positions-stats", "get", None, False),
 ]
 
 # Routes whose id is not a tenant object (public links carry their own secret).
@@ -190,6 +194,13 @@ def test_a_viewer_gets_403_on_every_write(world, viewer_a, kind, name, method, o
     obj = world[obj_key] if obj_key else None
     response = call(viewer_a, kind, method, url_for(name, obj))
     assert response.status_code == 403, (name, method, response.status_code)
+
+
+@pytest.mark.parametrize("kind, name, method, obj_key, write", [r for r in ROUTES if not r[3] and not r[4]], ids=lambda v: str(v))
+def test_every_member_reads_the_company_wide_reads(world, admin_a, recruiter_a, viewer_a, kind, name, method, obj_key, write):
+    for user in (admin_a, recruiter_a, viewer_a):
+        response = call(user, kind, method, url_for(name, None))
+        assert response.status_code == 200, (name, user.role, response.status_code)
 
 
 def _patterns(resolver=None, prefix="", namespace=""):

@@ -1,0 +1,297 @@
+"""The KPIs, computed by the database: conditional counts and averages over the candidates the
+filters select, a median (analytics.db.Median), and per-candidate facts read by correlated
+subqueries on the indexes of each table. Each function runs a fixed number of
+queries whatever the number of rows, and every figure has one definition, here.
+
+Figures are about a cohort: the candidates added in the period (and position) asked for, and what
+happened to them since, whenever it happened (their CV scores, consents, calls, interviews,
+reports and decisions).
+"""
+
+from django.db.models import Avg, Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.lookups import Exact, In, IsNull
+
+from analytics.db import Median, SecondsBetween
+from consent.models import ConsentRecord, ConsentRequest, Decision
+from interviews.models import (
+    AnalysisState,
+    AttemptState,
+    CallAttempt,
+    CallDirection,
+    CallOutcome,
+    Interview,
+    InterviewAnalysis,
+    Recommendation,
+)
+from interviews.services import CANDIDATE_STATUS
+from recruiting.models import ON_HOLD, CandidateDecision, PipelineStatus, Position, PositionStatus, ScoringStatus
+
+S = PipelineStatus
+
+# An interview whose call reached its end: the states the pipeline shows as "Interview done".
+COMPLETED_INTERVIEW_STATES = tuple(state for state, status in CANDIDATE_STATUS.items() if status == S.INTERVIEW_DONE)
+
+# The advisory recommendation a recruiter's standing decision agrees with.
+AGREEING_DECISIONS = {
+    Recommendation.ADVANCE: (S.SHORTLISTED, S.HIRED),
+    Recommendation.DO_NOT_ADVANCE: (S.REJECTED,),
+    Recommendation.HOLD: (ON_HOLD,),
+}
+
+# The pipeline's main path, in PipelineStatus order; consent declined and rejected leave it.
+FUNNEL_STEPS = (
+    S.NEW, S.CV_SCORED, S.CONSENT_PENDING, S.CONSENT_GIVEN, S.INTERVIEW_SCHEDULED,
+    S.INTERVIEW_IN_PROGRESS, S.INTERVIEW_DONE, S.REPORT_READY, S.SHORTLISTED, S.HIRED,
+)
+_STEP = {step: index for index, step in enumerate(FUNNEL_STEPS)}
+
+
+def _ratio(part, whole, digits=4):
+    return round(part / whole, digits) if whole else None
+
+
+def _rounded(value, digits=1):
+    return round(value, digits) if value is not None else None
+
+
+# --- Per-candidate facts ----------------------------------------------------------------------
+
+
+def _done_analyses():
+    return InterviewAnalysis.objects.filter(state=AnalysisState.DONE)
+
+
+class Facts:
+    """What the figures need to know of each candidate, as correlated subqueries on the candidate
+    row (each reads one candidate's rows through an index). They are written into
+    the aggregates themselves, not annotated first: Django cannot aggregate over boolean
+    subquery annotations (it loses them when it wraps the query), and written in, one query
+    serves `.aggregate()` and `.values("position_id").annotate()` alike."""
+
+    def __init__(self):
+        candidate = OuterRef("pk")
+        # Asked: a consent request was sent, or a decision recorded (a recruiter may record one
+        # obtained otherwise). Granted: at least once (a later withdrawal does not undo the step).
+        self.asked = Q(Exists(ConsentRequest.objects.filter(candidate=candidate))) | Q(
+            Exists(ConsentRecord.objects.filter(candidate=candidate)))
+        self.granted = Exists(ConsentRecord.objects.filter(candidate=candidate, decision=Decision.GRANTED))
+        # An interview whose call reached its end.
+        self.interviewed = Exists(Interview.objects.filter(candidate=candidate, state__in=COMPLETED_INTERVIEW_STATES))
+        # When the candidate's first analysis was done: their first report.
+        self.report_ready_at = Subquery(
+            _done_analyses().filter(interview__candidate=candidate, finished_at__isnull=False)
+            .order_by("finished_at").values("finished_at")[:1])
+        latest_decision = CandidateDecision.objects.filter(candidate=candidate).order_by("-id")
+        # The latest decision a person recorded (on hold included), and the advice it agrees with.
+        self.decision = Subquery(latest_decision.values("decision")[:1])
+        self.agreeing_advice = Subquery(latest_decision.annotate(advice=Case(
+            *(When(decision__in=decisions, then=Value(advice)) for advice, decisions in AGREEING_DECISIONS.items()),
+            default=Value(None), output_field=CharField(),
+        )).values("advice")[:1])
+        # The recommendation of the latest analysis done before that decision: the one it could follow.
+        self.advice = Subquery(
+            _done_analyses().filter(interview__candidate=candidate, finished_at__lte=OuterRef("decided_at"))
+            .order_by("-finished_at", "-version").values("recommendation")[:1])
+
+
+def candidate_figures():
+    """Aggregates over candidates, for `.aggregate()` (the company) or
+    `.values("position_id").annotate()` (per position).
+
+    The AI/human agreement compares a candidate's standing decision with the advice it could
+    follow: advance agrees with shortlisted or hired, do not advance with rejected, hold with on
+    hold (AGREEING_DECISIONS). Only decided candidates whose advice is one of those three are
+    compared: "insufficient evidence" is no verdict to agree with.
+    """
+    facts = Facts()
+    scored = Q(scoring_status=ScoringStatus.SCORED)
+    return {
+        "candidates": Count("pk"),
+        "cvs_scored": Count("pk", filter=scored),
+        "consent_asked": Count("pk", filter=facts.asked),
+        "consent_granted": Count("pk", filter=facts.granted),
+        "interviewed": Count("pk", filter=facts.interviewed),
+        "reports_ready": Count(facts.report_ready_at),
+        "shortlisted": Count("pk", filter=Q(status=S.SHORTLISTED)),
+        "rejected": Count("pk", filter=Q(status=S.REJECTED)),
+        "hired": Count("pk", filter=Q(status=S.HIRED)),
+        "decided": Count(facts.decision),
+        "on_hold": Count("pk", filter=Exact(facts.decision, ON_HOLD)),
+        "ai_compared": Count("pk", filter=Q(In(facts.advice, list(AGREEING_DECISIONS))) & Q(IsNull(facts.agreeing_advice, False))),
+        "ai_agreed": Count("pk", filter=Exact(facts.advice, facts.agreeing_advice)),
+        "average_cv_score": Avg("cv_score", filter=scored),
+        "median_seconds_to_report": Median(SecondsBetween("created_at", facts.report_ready_at)),
+    }
+
+
+def interview_figures():
+    """Aggregates over interviews: those completed, and the average of each interview's latest
+    done analysis score (an interview analysed again counts once, with its latest score)."""
+    latest_score = _done_analyses().filter(interview=OuterRef("pk")).order_by("-version").values("overall_score")[:1]
+    return {
+        "interviews_completed": Count("pk", filter=Q(state__in=COMPLETED_INTERVIEW_STATES)),
+        "average_interview_score": Avg(Subquery(latest_score)),
+    }
+
+
+def _interviews_of(candidates):
+    return Interview.objects.filter(candidate__in=candidates)
+
+
+def _attempts_of(candidates):
+    """Outbound calls whose outcome is known (ended): an inbound call (the candidate calling back)
+    is always answered and would flatter the rate."""
+    return CallAttempt.objects.filter(
+        interview__candidate__in=candidates, direction=CallDirection.OUTBOUND, state=AttemptState.ENDED)
+
+
+# --- The three reports ------------------------------------------------------------------------
+
+
+def overview(candidates, *, position=None):
+    """The company's KPIs over `candidates` (already filtered by period and position), in four
+    queries: positions, candidates, interviews, call attempts.
+
+    - open_positions: positions open now (the position asked for, if any); candidates.total:
+      every candidate of those positions whatever the period, candidates.added: those selected;
+    - consent.rate: granted / asked; calls.answer_rate: attempts a person answered (picked up,
+      not a voicemail) / outbound attempts ended;
+    - median_seconds_to_report: from the candidate added to their first report;
+    - decisions.made: candidates with a standing decision (on hold included).
+    """
+    positions = Position.objects.filter(pk=position.pk) if position else Position.objects.all()
+    company = positions.aggregate(
+        open_positions=Count("pk", filter=Q(status=PositionStatus.OPEN), distinct=True),
+        candidates_total=Count("candidates"),
+    )
+    figures = candidates.aggregate(**candidate_figures())
+    interviews = _interviews_of(candidates).aggregate(**interview_figures())
+    calls = _attempts_of(candidates).aggregate(
+        attempts=Count("pk"),
+        answered=Count("pk", filter=Q(answered_at__isnull=False) & ~Q(outcome=CallOutcome.VOICEMAIL)),
+    )
+    return {
+        "open_positions": company["open_positions"],
+        "candidates": {"total": company["candidates_total"], "added": figures["candidates"]},
+        "cvs_scored": figures["cvs_scored"],
+        "consent": {"asked": figures["consent_asked"], "granted": figures["consent_granted"],
+                    "rate": _ratio(figures["consent_granted"], figures["consent_asked"])},
+        "calls": {"attempts": calls["attempts"], "answered": calls["answered"],
+                  "answer_rate": _ratio(calls["answered"], calls["attempts"])},
+        "interviews_completed": interviews["interviews_completed"],
+        "reports_ready": figures["reports_ready"],
+        "average_cv_score": _rounded(figures["average_cv_score"]),
+        "average_interview_score": _rounded(interviews["average_interview_score"]),
+        "median_seconds_to_report": _rounded(figures["median_seconds_to_report"]),
+        "decisions": {"made": figures["decided"], "shortlisted": figures["shortlisted"], "rejected": figures["rejected"],
+                      "hired": figures["hired"], "on_hold": figures["on_hold"]},
+        "ai_agreement": {"compared": figures["ai_compared"], "agreed": figures["ai_agreed"],
+                         "rate": _ratio(figures["ai_agreed"], figures["ai_compared"])},
+    }
+
+
+def position_stats(positions, candidates):
+    """Per position of `positions` (a page), the figures over its `candidates`: two queries, one
+    grouped over the candidates, one over their interviews."""
+    ids = [position.pk for position in positions]
+    selected = candidates.filter(position_id__in=ids)
+    per_candidate = {
+        row["position_id"]: row
+        for row in selected.values("position_id").annotate(**candidate_figures()).order_by()
+    }
+    per_interview = {
+        row["position_id"]: row
+        for row in _interviews_of(selected).values(position_id=F("candidate__position_id"))
+        .annotate(**interview_figures()).order_by()
+    }
+    rows = []
+    for position in positions:
+        figures = per_candidate.get(position.pk, {})
+        interviews = per_interview.get(position.pk, {})
+        rows.append({
+            "id": position.pk,
+            "title": position.title,
+            "status": position.status,
+            "candidates": figures.get("candidates", 0),
+            "cvs_scored": figures.get("cvs_scored", 0),
+            "consented": figures.get("consent_granted", 0),
+            "interviewed": figures.get("interviewed", 0),
+            "reports_ready": figures.get("reports_ready", 0),
+            "shortlisted": figures.get("shortlisted", 0),
+            "hired": figures.get("hired", 0),
+            "average_cv_score": _rounded(figures.get("average_cv_score")),
+            "average_interview_score": _rounded(interviews.get("average_interview_score")),
+            "median_seconds_to_screen": _rounded(figures.get("median_seconds_to_report")),
+        })
+    return rows
+
+
+def _furthest_step():
+    """The index in FUNNEL_STEPS of the furthest step a candidate reached, from their status. A
+    candidate who declined consent reached the request; a rejected one, the furthest step their
+    records show (a report, a completed interview, an interview, a consent, a request, a CV score):
+    a rejection may come at any step. A shortlisting or a hire passes the steps before it."""
+    candidate = OuterRef("pk")
+    rejected_at = Case(
+        When(Exists(_done_analyses().filter(interview__candidate=candidate)), then=Value(_STEP[S.REPORT_READY])),
+        When(Exists(Interview.objects.filter(candidate=candidate, state__in=COMPLETED_INTERVIEW_STATES)),
+             then=Value(_STEP[S.INTERVIEW_DONE])),
+        When(Exists(Interview.objects.filter(candidate=candidate)), then=Value(_STEP[S.INTERVIEW_SCHEDULED])),
+        When(Exists(ConsentRecord.objects.filter(candidate=candidate, decision=Decision.GRANTED)),
+             then=Value(_STEP[S.CONSENT_GIVEN])),
+        When(Exists(ConsentRequest.objects.filter(candidate=candidate)) | Exists(ConsentRecord.objects.filter(candidate=candidate)),
+             then=Value(_STEP[S.CONSENT_PENDING])),
+        When(scoring_status=ScoringStatus.SCORED, then=Value(_STEP[S.CV_SCORED])),
+        default=Value(_STEP[S.NEW]),
+    )
+    return Case(
+        *(When(status=step, then=Value(index)) for step, index in _STEP.items()),
+        When(status=S.CONSENT_DECLINED, then=Value(_STEP[S.CONSENT_PENDING])),
+        When(status=S.REJECTED, then=rejected_at),
+        default=Value(_STEP[S.NEW]),
+        output_field=IntegerField(),
+    )
+
+
+def _pipeline_of(counts):
+    """{(status, step): count} -> candidates per status (every status, zeros included) and the
+    funnel: how many reached each step, and the share of those who went on to the next one."""
+    per_status = dict.fromkeys(S.values, 0)
+    reached = [0] * len(FUNNEL_STEPS)
+    for (status, step), number in counts.items():
+        per_status[status] = per_status.get(status, 0) + number
+        for index in range(step + 1):
+            reached[index] += number
+    funnel = [
+        {"step": step, "label": str(step.label), "reached": reached[index],
+         "conversion_to_next": _ratio(reached[index + 1], reached[index]) if index + 1 < len(reached) else None}
+        for index, step in enumerate(FUNNEL_STEPS)
+    ]
+    return {
+        "total": sum(per_status.values()),
+        "statuses": [{"status": status, "label": str(S(status).label), "count": per_status[status]} for status in S.values],
+        "funnel": funnel,
+    }
+
+
+def pipeline(candidates):
+    """Candidates per pipeline status and the funnel, for the company and for each position that
+    has candidates in the selection (by title): one grouped query."""
+    rows = (
+        candidates.annotate(step=_furthest_step())
+        .values("position_id", "position__title", "status", "step")
+        .annotate(number=Count("pk"))
+        .order_by()
+    )
+    company, per_position, titles = {}, {}, {}
+    for row in rows:
+        key = (row["status"], row["step"])
+        company[key] = company.get(key, 0) + row["number"]
+        counts = per_position.setdefault(row["position_id"], {})
+        counts[key] = counts.get(key, 0) + row["number"]
+        titles[row["position_id"]] = row["position__title"]
+    positions = sorted(per_position, key=lambda pk: (titles[pk].casefold(), str(pk)))
+    return {
+        **_pipeline_of(company),
+        "positions": [{"id": pk, "title": titles[pk], **_pipeline_of(per_position[pk])} for pk in positions],
+    }
