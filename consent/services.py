@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,7 +43,8 @@ from consent.models import (
 from consent.notice import NOTICE_LANGUAGES, keep_notice, notice_facts, render_notice, required_covers
 from consent.retention import months_before, run_purgers
 from consent.signals import consent_withdrawn
-from recruiting.models import Candidate, PipelineStatus
+from recruiting import inbox
+from recruiting.models import Candidate, NotificationKind, PipelineStatus
 from recruiting.services import ensure_can_write, erase_candidate
 
 MAX_NOTE_LENGTH = 1000
@@ -319,6 +321,8 @@ def _answer(*, token, decision, ip, user_agent, language, notice_hash, preferred
             status = PipelineStatus.CONSENT_GIVEN if decision == Decision.GRANTED else PipelineStatus.CONSENT_DECLINED
             _project_status(candidate, status)
             audit(None, f"consent.{decision}", candidate, record=record.pk, channel=Channel.WEB)
+            _tell_recruiter(consent_request, NotificationKind.CONSENT_GRANTED if decision == Decision.GRANTED
+                            else NotificationKind.CONSENT_DECLINED)
             if decision == Decision.GRANTED:
                 _queue_grant_confirmation(consent_request)
     return record
@@ -353,7 +357,18 @@ def withdraw(*, token, ip=None, user_agent="", language=None):
                 ip=ip, user_agent=user_agent,
             )
             _after_withdrawal(candidate, record)
+            _tell_recruiter(consent_request, NotificationKind.CONSENT_WITHDRAWN)
     return record
+
+
+def _tell_recruiter(consent_request, kind):
+    """The candidate answered on their page: the recruiter who asked (else the position's owner)
+    finds it in their inbox."""
+    candidate = consent_request.candidate
+    user = consent_request.created_by
+    if user is None or not user.is_active:
+        user = candidate.position.owner
+    inbox.notify(user=user, kind=kind, candidate=candidate, link=reverse("recruiting:candidate_detail", args=[candidate.pk]))
 
 
 def _save_windows(candidate, windows):

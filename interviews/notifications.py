@@ -1,6 +1,7 @@
-"""Emails to the recruiter who scheduled an interview: its report is ready, or it failed (with the
-reason and a link). Sent after the commit, best effort: a provider outage is logged, never raised
-into the pipeline, and the dashboard shows the same state."""
+"""The recruiter who scheduled an interview is told when its report is ready, or when it failed or
+the candidate could not be reached (with the reason and a link): a line in their dashboard inbox
+and an email. Sent after the commit, best effort: a provider outage is logged, never raised into
+the pipeline, and the dashboard shows the same state."""
 
 import logging
 from smtplib import SMTPException
@@ -10,7 +11,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from aihm.mail import send_templated
-from interviews.models import AnalysisState, Interview, InterviewAnalysis, Recommendation
+from interviews.models import AnalysisState, Interview, InterviewAnalysis, InterviewState, Recommendation
+from recruiting import inbox
+from recruiting.models import NotificationKind
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +26,10 @@ def interview_url(interview):
     return settings.FRONTEND_URL + reverse("interviews:detail", args=[interview.pk])
 
 
-def _recipient(interview):
+def _recipient(interview, kind, link, detail=""):
+    """The scheduler, told in the inbox; returned when an email can reach them too."""
     user = interview.created_by
+    inbox.notify(user=user, kind=kind, candidate=interview.candidate, link=link, detail=detail)
     if user is None or not user.is_active or not user.email:
         return None
     return user
@@ -46,7 +51,7 @@ def report_ready(analysis_id):
                 .filter(pk=analysis_id, state=AnalysisState.DONE).first())
     if analysis is None:
         return False
-    user = _recipient(analysis.interview)
+    user = _recipient(analysis.interview, NotificationKind.REPORT_READY, reverse("interviews:report", args=[analysis.interview_id]))
     if user is None:
         return False
     return _send("report_ready", analysis.interview, user, {
@@ -58,7 +63,8 @@ def interview_failed(interview_id, reason):
     interview = Interview.objects.select_related("created_by", "candidate__position").filter(pk=interview_id).first()
     if interview is None:
         return False
-    user = _recipient(interview)
+    kind = NotificationKind.INTERVIEW_UNREACHABLE if interview.state == InterviewState.UNREACHABLE else NotificationKind.INTERVIEW_FAILED
+    user = _recipient(interview, kind, reverse("interviews:detail", args=[interview.pk]), detail=reason)
     if user is None:
         return False
     return _send("interview_failed", interview, user, {"reason": reason, "url": interview_url(interview)})

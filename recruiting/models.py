@@ -326,3 +326,39 @@ class CandidateDecision(TenantOwned):
 
     def __str__(self):
         return f"{self.candidate_id} {self.decision}"
+
+
+class NotificationKind(models.TextChoices):
+    REPORT_READY = "report_ready", _("Report ready")
+    INTERVIEW_FAILED = "interview_failed", _("Interview failed")
+    INTERVIEW_UNREACHABLE = "interview_unreachable", _("Candidate unreachable")
+    CONSENT_GRANTED = "consent_granted", _("Consent received")
+    CONSENT_DECLINED = "consent_declined", _("Consent declined")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+
+
+class Notification(TenantOwned):
+    """Something a recruiter should look at, in their dashboard inbox: a report is ready, an
+    interview failed or the candidate could not be reached, a candidate answered the consent
+    request. Linked to its candidate (erased with them) and to the page to open."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
+    link = models.CharField(_("link"), max_length=200)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "user", "-created_at"], name="recruiting_inbox"),
+            models.Index(fields=["tenant", "user"], condition=models.Q(read_at__isnull=True), name="recruiting_inbox_unread"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.candidate_id}"

@@ -31,4 +31,7 @@ urlpatterns = [
     path("candidates/<uuid:pk>/scoring/", views.candidate_scoring, name="candidate_scoring"),
     path("candidates/<uuid:pk>/scoring/again/", views.candidate_rescore, name="candidate_rescore"),
     path("candidates/<uuid:pk>/decision/", views.candidate_decide, name="candidate_decide"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/<uuid:pk>/open/", views.notification_open, name="notification_open"),
 ]

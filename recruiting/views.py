@@ -21,17 +21,17 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import apply_domain_error
 from accounts.views import member_required, writer_required
 from aihm.errors import DomainError, NotAllowed
-from recruiting import forms, scoring, selectors, services
+from recruiting import forms, inbox, scoring, selectors, services
 from recruiting.files import CVMissing, cv_download_response
 from recruiting.models import (
-    ON_HOLD, Candidate, CandidateDecision, DecisionChoice, InterviewLanguage, PipelineStatus, Position, PositionStatus, Question,
+    ON_HOLD, Candidate, CandidateDecision, DecisionChoice, InterviewLanguage, Notification, PipelineStatus, Position, PositionStatus, Question,
     ScoringStatus,
 )
 from recruiting.panels import candidate_row_cells, render_candidate_panels
@@ -622,3 +622,37 @@ def position_export(request, pk):
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- Inbox -----------------------------------------------------------------------------------
+
+
+@member_required
+@require_GET
+def notification_list(request):
+    unread_only = request.GET.get("show") == "unread"
+    page = _paginate(request, inbox.inbox(request.user, unread_only=unread_only))
+    items = [{"note": note, "message": inbox.message(note)} for note in page.object_list]
+    return TemplateResponse(request, "recruiting/notifications.html", {
+        "page": page, "items": items, "unread_only": unread_only, "unread": inbox.unread_count(request.user),
+    })
+
+
+@member_required
+@require_POST
+def notification_open(request, pk):
+    """Open one of the user's notifications: it is marked read and its page shown."""
+    note = get_object_or_404(Notification, pk=pk, user=request.user)
+    inbox.mark_read(user=request.user, notification_id=note.pk)
+    if not url_has_allowed_host_and_scheme(note.link, allowed_hosts=None) or not note.link.startswith("/"):
+        return redirect("recruiting:notifications")
+    return redirect(note.link)
+
+
+@member_required
+@require_POST
+def notifications_read(request):
+    marked = inbox.mark_read(user=request.user)
+    messages.success(request, ngettext("%(count)s notification marked as read.", "%(count)s notifications marked as read.",
+                                       marked) % {"count": marked})
+    return redirect("recruiting:notifications")

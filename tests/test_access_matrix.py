@@ -128,6 +128,9 @@ ROUTES = [
     (PAGE, "interviews:answer_audio", "get", "answer", False),
     (PAGE, "interviews:call_policy", "get", None, True),
     (PAGE, "interviews:call_policy", "post", None, True),
+    # the inbox: each user's own (tests/test_notifications.py: another user of the company gets a 404 too)
+    (PAGE, "recruiting:notifications", "get", None, False),
+    (PAGE, "recruiting:notification_open", "post", "notification", False),
     # analytics API: company-wide reads (tests/test_analytics_api.py proves company B's data is never counted)
     (API, "api-analytics-overview", "get", None, False),
     (API, "api-analytics-pipeline", "get", None, False),
@@ -152,7 +155,7 @@ def world(tenant_a, admin_a, recruiter_a, viewer_a, admin_b):
     """Tenant A's objects, one of each kind, that tenant B must never reach."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from recruiting import services
+    from recruiting import inbox, services
 
     invited = factories.UserFactory(tenant=tenant_a, role="recruiter", is_active=False, email="new@acme.test")
     with tenant_context(tenant_a.pk):
@@ -164,8 +167,9 @@ def world(tenant_a, admin_a, recruiter_a, viewer_a, admin_b):
         )
         interview = factories.InterviewFactory(candidate=candidate)
         answer = factories.AnswerFactory(interview=interview)
+        notification = inbox.notify(user=recruiter_a, kind="report_ready", candidate=candidate, link="/candidates/")
     return {"member": recruiter_a, "invited": invited, "position": position, "question": question, "candidate": candidate,
-            "interview": interview, "answer": answer}
+            "interview": interview, "answer": answer, "notification": notification}
 
 
 def url_for(name, obj):

@@ -89,4 +89,4 @@ def test_a_page_reads_its_session_from_the_cache_and_its_account_in_one_query(cl
     sql = [query["sql"] for query in captured.captured_queries]
     assert not any("django_session" in statement for statement in sql)
     assert sum('FROM "accounts_user"' in statement for statement in sql) == 1
-    assert len(sql) == 3  # the account with its company, the count, the page of positions
+    assert len(sql) == 4  # the account with its company, the count, the page of positions, the unread notifications
