@@ -175,6 +175,7 @@ def _record(*, candidate, decision, channel, notice, consent_request=None, ip=No
         note=note,
     )
     record.save()
+    Candidate.objects.filter(pk=candidate.pk).update(consent_state=decision)  # the lists filter on it
     return record
 
 

@@ -25,6 +25,7 @@ from interviews.models import (
     AnalysisState, Answer, AnswerState, Interview, InterviewAnalysis, InterviewState, Transcript,
     TranscriptQuality, TranscriptState,
 )
+from recruiting.models import Candidate
 
 logger = logging.getLogger(__name__)
 
@@ -235,9 +236,19 @@ def run_analysis(analysis_id):
     }
     with transaction.atomic():
         updated = InterviewAnalysis.objects.filter(pk=analysis_id, state=AnalysisState.PENDING).update(**fields)
+        if updated:
+            mirror_interview_score(interview.candidate_id)
     if updated:
         transaction.on_commit(lambda: notifications.report_ready(analysis_id))
     return InterviewAnalysis.objects.get(pk=analysis_id)
+
+
+def mirror_interview_score(candidate_id):
+    """The candidate lists sort on Candidate.interview_score: the overall score of the latest
+    done analysis of the candidate's interviews (none when it gave insufficient evidence)."""
+    latest = (InterviewAnalysis.objects.filter(interview__candidate_id=candidate_id, state=AnalysisState.DONE)
+              .order_by("-finished_at", "-version").values_list("overall_score", flat=True).first())
+    Candidate.objects.filter(pk=candidate_id).update(interview_score=latest)
 
 
 def fail_analysis(analysis_id, reason):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from consent.retention import months_before, register_purger
 from consent.rights import ExportPart, register_exporter
+from interviews import pipeline
 from interviews.models import Answer, CallAttempt, Interview, InterviewAnalysis, Transcript
 from recruiting.scripts import question_text
 
@@ -129,7 +130,10 @@ def purge_reports(policy, now):
     with transaction.atomic():
         analyses = InterviewAnalysis.objects.filter(created_at__lt=cutoff)
         pdf_keys = [key for files in analyses.values_list("pdf_files", flat=True) for key in (files or {}).values()]
+        scored = set(analyses.values_list("interview__candidate_id", flat=True))
         analyses_deleted = analyses.delete()[1].get(InterviewAnalysis._meta.label, 0)
+        for candidate_id in scored:
+            pipeline.mirror_interview_score(candidate_id)
         transcripts_deleted = Transcript.objects.filter(created_at__lt=cutoff).delete()[1].get(Transcript._meta.label, 0)
         _delete_after_commit(pdf_keys)
     return _counted(transcripts_deleted=transcripts_deleted, analyses_deleted=analyses_deleted,

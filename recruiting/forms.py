@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from recruiting.models import (
+    ConsentState,
     DecisionChoice,
     ContractType,
     InterviewLanguage,
@@ -215,6 +216,9 @@ class CSVImportForm(forms.Form):
     )
 
 
+NO_CONSENT_DECISION = "none"
+
+
 class CandidateFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"), required=False, max_length=100,
@@ -222,6 +226,13 @@ class CandidateFilterForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses")), *PipelineStatus.choices])
     scoring = forms.ChoiceField(label=_("CV scoring"), required=False, choices=[("", _("All scoring states")), *ScoringStatus.choices])
+    consent = forms.ChoiceField(label=_("Consent"), required=False, choices=[
+        ("", _("Any consent")), (ConsentState.GRANTED, ConsentState.GRANTED.label), (ConsentState.DECLINED, ConsentState.DECLINED.label),
+        (ConsentState.WITHDRAWN, ConsentState.WITHDRAWN.label), (NO_CONSENT_DECISION, ConsentState.NONE.label)])
+    min_score = forms.IntegerField(label=_("CV score from"), required=False, min_value=0, max_value=100,
+                                   widget=forms.NumberInput(attrs={"placeholder": _("min"), "inputmode": "numeric"}))
+    max_score = forms.IntegerField(label=_("CV score to"), required=False, min_value=0, max_value=100,
+                                   widget=forms.NumberInput(attrs={"placeholder": _("max"), "inputmode": "numeric"}))
 
 
 class DecisionForm(forms.Form):

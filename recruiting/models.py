@@ -214,6 +214,16 @@ def cv_storage_key(candidate, filename):
     return f"tenants/{candidate.tenant_id}/cvs/{secrets.token_urlsafe(24)}.{extension}"
 
 
+class ConsentState(models.TextChoices):
+    """The candidate's latest consent decision, mirrored from the consent app's records (which
+    stay the proof) so that the lists filter on it."""
+
+    NONE = "", _("No decision yet")
+    GRANTED = "granted", _("Consent given")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 class Candidate(TenantOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="candidates")
@@ -237,6 +247,11 @@ class Candidate(TenantOwned):
     cv_score = models.PositiveSmallIntegerField(_("CV score"), null=True, blank=True)
     cv_score_details = models.JSONField(_("CV score details"), default=dict, blank=True)
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+    # Mirrors for the lists' sorting and filters, kept by the services that own the facts: the
+    # overall score of the latest analysis of the candidate's interviews (interviews.pipeline),
+    # the latest consent decision (consent.services).
+    interview_score = models.FloatField(_("interview score"), null=True, blank=True)
+    consent_state = models.CharField(_("consent"), max_length=10, choices=ConsentState.choices, blank=True, default=ConsentState.NONE)
 
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -250,7 +265,7 @@ class Candidate(TenantOwned):
         ordering = ["-created_at"]
         _in_tenant, _in_position = [models.F("tenant")], [models.F("tenant"), models.F("position")]
         _ties = [models.F("created_at").desc(), models.F("id").desc()]
-        _score, _name = models.F("cv_score"), Lower("full_name")
+        _score, _name, _interview = models.F("cv_score"), Lower("full_name"), models.F("interview_score")
         # The SQL of recruiting.selectors._PIPELINE_RANK, which the status orders sort by.
         _pipeline_rank = models.Case(
             *(models.When(status=value, then=models.Value(rank)) for rank, value in enumerate(PipelineStatus.values)),
@@ -280,11 +295,18 @@ class Candidate(TenantOwned):
             models.Index(*_in_tenant, _pipeline_rank.desc(), *_ties, name="recruiting_cand_stage_desc"),
             models.Index(*_in_tenant, *_ties, name="recruiting_cand_newest"),
             models.Index(*_in_tenant, models.F("created_at").asc(), models.F("id").desc(), name="recruiting_cand_oldest"),
+            # Best interview score first is PostgreSQL's only too (migration 0007).
+            models.Index(*_in_position, _interview.asc(), *_ties, name="recruiting_cand_pos_itv_asc"),
+            models.Index(*_in_tenant, _interview.asc(), *_ties, name="recruiting_cand_itv_asc"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(cv_score__isnull=True) | models.Q(cv_score__gte=0, cv_score__lte=100),
                 name="recruiting_candidate_score_0_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(interview_score__isnull=True) | models.Q(interview_score__gte=0, interview_score__lte=5),
+                name="recruiting_candidate_interview_score_0_5",
             ),
         ]
 

@@ -21,6 +21,8 @@ CANDIDATE_ORDERINGS = {
     "-full_name": (_("Name, Z to A"), [Lower("full_name").desc()]),
     "status": (_("Status, earliest stage first"), [_PIPELINE_RANK.asc()]),
     "-status": (_("Status, latest stage first"), [_PIPELINE_RANK.desc()]),
+    "-interview_score": (_("Best interview score first"), [F("interview_score").desc(nulls_last=True)]),
+    "interview_score": (_("Lowest interview score first"), [F("interview_score").asc(nulls_last=True)]),
     "-created_at": (_("Newest first"), []),
     "created_at": (_("Oldest first"), [F("created_at").asc()]),
 }
@@ -50,13 +52,14 @@ def funnel_counts(position):
     return {status: counts.get(status, 0) for status in PipelineStatus.values}
 
 
-def candidates_for_position(position, *, search="", status="", scoring="", ordering=DEFAULT_CANDIDATE_ORDERING):
-    candidates = Candidate.objects.filter(position=position)
-    return _filtered_candidates(candidates, search=search, status=status, scoring=scoring, ordering=ordering)
+def candidates_for_position(position, *, ordering=DEFAULT_CANDIDATE_ORDERING, **filters):
+    """The position's candidates, filtered (`search`, `status`, `scoring`, `consent`, `min_score`,
+    `max_score`, see `_filtered_candidates`) and ordered."""
+    return _filtered_candidates(Candidate.objects.filter(position=position), ordering=ordering, **filters)
 
 
-def all_candidates(*, search="", status="", scoring="", ordering=DEFAULT_CANDIDATE_ORDERING):
-    return _filtered_candidates(Candidate.objects.all(), search=search, status=status, scoring=scoring, ordering=ordering)
+def all_candidates(*, ordering=DEFAULT_CANDIDATE_ORDERING, **filters):
+    return _filtered_candidates(Candidate.objects.all(), ordering=ordering, **filters)
 
 
 # What no candidate list shows: the CV's text, the score's evidence, notes, and the long columns
@@ -67,7 +70,7 @@ NOT_LISTED = (
 )
 
 
-def _filtered_candidates(candidates, *, search, status, scoring, ordering):
+def _filtered_candidates(candidates, *, ordering, search="", status="", scoring="", consent=None, min_score=None, max_score=None):
     candidates = candidates.select_related("position").defer(*NOT_LISTED).annotate(
         listed_score_provider=KT("cv_score_details__provider"),
     )
@@ -77,6 +80,12 @@ def _filtered_candidates(candidates, *, search, status, scoring, ordering):
         candidates = candidates.filter(status=status)
     if scoring:
         candidates = candidates.filter(scoring_status=scoring)
+    if consent is not None:
+        candidates = candidates.filter(consent_state=consent)
+    if min_score is not None:
+        candidates = candidates.filter(cv_score__gte=min_score)
+    if max_score is not None:
+        candidates = candidates.filter(cv_score__lte=max_score)
     return ordered_candidates(candidates, ordering)
 
 

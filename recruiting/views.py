@@ -31,7 +31,7 @@ from aihm.errors import DomainError, NotAllowed
 from recruiting import forms, inbox, scoring, selectors, services
 from recruiting.files import CVMissing, cv_download_response
 from recruiting.models import (
-    ON_HOLD, Candidate, CandidateDecision, DecisionChoice, InterviewLanguage, Notification, PipelineStatus, Position, PositionStatus, Question,
+    ON_HOLD, Candidate, CandidateDecision, ConsentState, DecisionChoice, InterviewLanguage, Notification, PipelineStatus, Position, PositionStatus, Question,
     ScoringStatus,
 )
 from recruiting.panels import candidate_row_cells, render_candidate_panels
@@ -337,13 +337,22 @@ def script_freeze(request, pk):
 
 
 # Sortable columns of the candidate tables, with the order a first click asks for.
-SORTABLE_COLUMNS = {"full_name": "full_name", "status": "status", "cv_score": "-cv_score", "created_at": "-created_at"}
+SORTABLE_COLUMNS = {"full_name": "full_name", "status": "status", "cv_score": "-cv_score", "interview_score": "-interview_score",
+                    "created_at": "-created_at"}
 
 
 def _candidate_filters(request):
+    """The filter form and what it selects (an invalid value is shown on the form and ignored)."""
     filters = forms.CandidateFilterForm(request.GET or None)
-    values = filters.cleaned_data if filters.is_valid() else {}
-    return filters, values.get("q", "").strip(), values.get("status", ""), values.get("scoring", "")
+    filters.is_valid()
+    values = getattr(filters, "cleaned_data", {})  # the valid fields (none when nothing was asked)
+    consent = values.get("consent") or ""
+    chosen = {
+        "search": (values.get("q") or "").strip(), "status": values.get("status") or "", "scoring": values.get("scoring") or "",
+        "consent": ConsentState.NONE.value if consent == forms.NO_CONSENT_DECISION else (consent or None),
+        "min_score": values.get("min_score"), "max_score": values.get("max_score"),
+    }
+    return filters, chosen
 
 
 def _candidate_ordering(request):
@@ -378,23 +387,23 @@ def _render_candidate_list(request, position, candidates, *, filtered, filters, 
 
 @member_required
 def candidate_list(request):
-    filters, search, status, scoring_state = _candidate_filters(request)
+    filters, chosen = _candidate_filters(request)
     ordering = _candidate_ordering(request)
-    candidates = selectors.all_candidates(search=search, status=status, scoring=scoring_state, ordering=ordering)
-    return _render_candidate_list(request, None, candidates, filtered=bool(search or status or scoring_state),
-                                  filters=filters, ordering=ordering)
+    candidates = selectors.all_candidates(ordering=ordering, **chosen)
+    return _render_candidate_list(request, None, candidates, filtered=_is_filtered(chosen), filters=filters, ordering=ordering)
 
 
 @member_required
 def position_candidates(request, pk):
     position = get_object_or_404(Position, pk=pk)
-    filters, search, status, scoring_state = _candidate_filters(request)
+    filters, chosen = _candidate_filters(request)
     ordering = _candidate_ordering(request)
-    candidates = selectors.candidates_for_position(
-        position, search=search, status=status, scoring=scoring_state, ordering=ordering,
-    )
-    return _render_candidate_list(request, position, candidates, filtered=bool(search or status or scoring_state),
-                                  filters=filters, ordering=ordering)
+    candidates = selectors.candidates_for_position(position, ordering=ordering, **chosen)
+    return _render_candidate_list(request, position, candidates, filtered=_is_filtered(chosen), filters=filters, ordering=ordering)
+
+
+def _is_filtered(chosen):
+    return any(value not in (None, "") for value in chosen.values())
 
 
 # --- Candidates: add, edit, CV, erase --------------------------------------------------------

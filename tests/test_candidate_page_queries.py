@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "priv
 
 # The account; the candidate; its decisions; consent: decisions, request, preferred times; interviews (with
 # their attempts when there are some, then their transcripts and analyses for the state after the call); the
-# calling hours policy.
-BUDGET_WITHOUT_INTERVIEWS = 8
-BUDGET_WITH_INTERVIEWS = 11
+# calling hours policy; the header's unread notifications.
+BUDGET_WITHOUT_INTERVIEWS = 9
+BUDGET_WITH_INTERVIEWS = 12
 
 
 def page_queries(client, candidate):
