@@ -16,6 +16,10 @@ class ConsentConfig(AppConfig):
         from recruiting.panels import register_candidate_panel
 
         register_candidate_panel("consent/_candidate_panel.html", consent_panel)
+        from consent.services import request_consent_in_bulk
+        from recruiting.bulk import register_bulk_action
+
+        register_bulk_action("request_consent", _("Send consent requests"), request_consent_in_bulk, rank=10)
         register_target("consent.retentionpolicy", gone=_("Data retention"), fields=(),
                         name=lambda policy: _("Data retention"), url=lambda policy: reverse("consent:retention"))
         register_target("consent.callinghourspolicy", gone=_("Calling hours"), fields=(),

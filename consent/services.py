@@ -226,6 +226,12 @@ def request_consent(*, candidate, by, request=None):
     return consent_request
 
 
+def request_consent_in_bulk(*, by, candidate, request=None):
+    """One candidate of a selection (recruiting.bulk)."""
+    request_consent(candidate=candidate, by=by, request=request)
+    return _("Consent request emailed to %(email)s.") % {"email": candidate.email}
+
+
 def record_recruiter_consent(*, candidate, by, note, request=None):
     """Record a consent the recruiter obtained another way; the note says how. The candidate, when
     reachable by email, receives what was agreed and the link to withdraw."""

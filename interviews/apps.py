@@ -17,5 +17,9 @@ class InterviewsConfig(AppConfig):
 
         register_candidate_panel("interviews/_candidate_panel.html", interview_panel)
         register_candidate_row_cell(_("Interview"), interview_cells)
+        from interviews.services import schedule_interview_in_bulk
+        from recruiting.bulk import register_bulk_action
+
+        register_bulk_action("schedule_interview", _("Schedule interviews"), schedule_interview_in_bulk, rank=20)
         register_target("interviews.callpolicy", gone=_("Call policy"), fields=(),
                         name=lambda policy: _("Call policy"), url=lambda policy: reverse("interviews:call_policy"))

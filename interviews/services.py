@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import audit
@@ -129,6 +129,13 @@ def schedule_interview(*, by, candidate, at=None, persona="", request=None):
     if moment <= now:
         _wake_dialler()
     return interview
+
+
+def schedule_interview_in_bulk(*, by, candidate, request=None):
+    """One candidate of a selection (recruiting.bulk): the next moment allowed."""
+    interview = schedule_interview(by=by, candidate=candidate, request=request)
+    when = formats.date_format(timezone.localtime(interview.next_call_at), "SHORT_DATETIME_FORMAT")
+    return _("Interview scheduled for %(when)s.") % {"when": when}
 
 
 def reschedule_interview(*, by, interview, at=None, request=None):

@@ -235,6 +235,41 @@ class CandidateFilterForm(forms.Form):
                                    widget=forms.NumberInput(attrs={"placeholder": _("max"), "inputmode": "numeric"}))
 
 
+class BulkActionForm(forms.Form):
+    """What to do with the candidates ticked in a list (recruiting.bulk)."""
+
+    action = forms.ChoiceField(label=_("With the selected candidates"))
+    candidates = forms.TypedMultipleChoiceField(coerce=str, error_messages={"required": _("Tick at least one candidate.")})
+    decision = forms.ChoiceField(label=_("Decision"), required=False, choices=[("", _("Decision…")), *DecisionChoice.choices])
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=2000)
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, actions=(), export_label="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [(action.code, action.label) for action in actions] + [("export", export_label)]
+        self.fields["candidates"].choices = [(value, value) for value in self.data.getlist("candidates")] if self.data else []
+
+    def clean_candidates(self):
+        from uuid import UUID
+
+        chosen = self.cleaned_data["candidates"]
+        if len(chosen) > MAX_BULK:
+            raise forms.ValidationError(_("Choose at most %(count)s candidates at a time.") % {"count": MAX_BULK})
+        try:
+            return list(dict.fromkeys(UUID(value) for value in chosen))
+        except ValueError:
+            raise forms.ValidationError(_("The selection is not valid: reload the list and tick again.")) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "decide" and not cleaned.get("decision"):
+            self.add_error("decision", _("Choose the decision to record."))
+        return cleaned
+
+
+MAX_BULK = 100
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=DecisionChoice.choices)
     comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

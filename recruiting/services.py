@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import normalize_email
 from accounts.services import audit
 from aihm.errors import Conflict, Invalid, NotAllowed
-from aihm.tenancy import tenant_context
+from aihm.tenancy import current_tenant_id, tenant_context
 from aihm.text import clean_display_text
 from recruiting import cv as cv_files
 from recruiting.erasure import run_erasers
@@ -717,25 +717,31 @@ def _export_cell(field, value):
     return value
 
 
-def export_candidates_csv(*, by, position, delimiter=None):
-    """Rows of a position's candidates as CSV lines for Excel, streamed: UTF-8 with a BOM, column
-    names and statuses in the user's language, cells that a spreadsheet would run neutralised.
-    `delimiter` is "semicolon" or "comma"; by default the one the user's Excel expects."""
+def export_candidates_csv(*, by, position=None, candidate_ids=None, delimiter=None):
+    """Rows of a position's candidates (or of the candidates chosen by id) as CSV lines for Excel,
+    streamed: UTF-8 with a BOM, column names and statuses in the user's language, cells that a
+    spreadsheet would run neutralised. `delimiter` is "semicolon" or "comma"; by default the one
+    the user's Excel expects."""
     if not by.can_write:
         raise NotAllowed(_("Your role cannot export candidates."))
     delimiter = delimiter or default_export_delimiter(by)
     if delimiter not in EXPORT_DELIMITERS:
         raise Invalid(_("The separator is semicolon or comma."), field="delimiter")
     language = by.language
-    audit(by, "candidates.exported", position, delimiter=delimiter)
+    chosen = Candidate.objects.filter(position=position) if position is not None else Candidate.objects.filter(pk__in=list(candidate_ids))
+    if position is not None:
+        audit(by, "candidates.exported", position, delimiter=delimiter)
+    else:
+        audit(by, "candidates.exported", delimiter=delimiter, candidates=len(candidate_ids))
+    tenant_id = current_tenant_id()
     writer = csv.writer(_Echo(), delimiter=EXPORT_DELIMITERS[delimiter])
 
     def lines():
         # Streamed after the view has returned, so outside the request's tenant context.
-        with tenant_context(position.tenant_id), translation.override(language):
+        with tenant_context(tenant_id), translation.override(language):
             header = [capfirst(Candidate._meta.get_field(field).verbose_name) for field in EXPORT_COLUMNS]
             yield "\ufeff" + writer.writerow(header)
-            rows = Candidate.objects.filter(position=position).order_by("created_at").values_list(*EXPORT_COLUMNS)
+            rows = chosen.order_by("created_at").values_list(*EXPORT_COLUMNS)
             for row in rows.iterator(chunk_size=500):
                 yield writer.writerow([neutralise_cell(_export_cell(field, value)) for field, value in zip(EXPORT_COLUMNS, row)])
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("questions/<uuid:pk>/delete/", views.question_delete, name="question_delete"),
     path("questions/<uuid:pk>/move/", views.question_move, name="question_move"),
     path("candidates/", views.candidate_list, name="candidate_list"),
+    path("candidates/bulk/", views.candidates_bulk, name="candidates_bulk"),
     path("candidates/<uuid:pk>/", views.candidate_detail, name="candidate_detail"),
     path("candidates/<uuid:pk>/edit/", views.candidate_edit, name="candidate_edit"),
     path("candidates/<uuid:pk>/delete/", views.candidate_delete, name="candidate_delete"),

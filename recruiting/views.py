@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.forms import apply_domain_error
 from accounts.views import member_required, writer_required
 from aihm.errors import DomainError, NotAllowed
-from recruiting import forms, inbox, scoring, selectors, services
+from recruiting import bulk, forms, inbox, scoring, selectors, services
 from recruiting.files import CVMissing, cv_download_response
 from recruiting.models import (
     ON_HOLD, Candidate, CandidateDecision, ConsentState, DecisionChoice, InterviewLanguage, Notification, PipelineStatus, Position, PositionStatus, Question,
@@ -378,8 +378,12 @@ def _sort_headers(ordering):
 def _render_candidate_list(request, position, candidates, *, filtered, filters, ordering):
     page = _paginate(request, candidates.defer("cv_text"))
     extra_headers, page.object_list = candidate_row_cells(page.object_list)
+    bulk_form = None
+    if request.user.can_write:
+        bulk_form = forms.BulkActionForm(actions=bulk.actions(), export_label=_("Export as CSV"))
+        bulk_form.fields["comment"].widget.attrs["placeholder"] = bulk_form.fields["comment"].label
     return TemplateResponse(request, "recruiting/candidate_list.html", {
-        "filters": filters, "filtered": filtered, "position": position,
+        "filters": filters, "filtered": filtered, "position": position, "bulk_form": bulk_form,
         "ordering": ordering, "default_ordering": selectors.DEFAULT_CANDIDATE_ORDERING, "sort": _sort_headers(ordering),
         "page": page, "extra_headers": extra_headers,
     })
@@ -579,12 +583,17 @@ def candidate_decide(request, pk):
     return _after_decision(request, candidate)
 
 
+def _local_path(request, target):
+    """`target` when it is a path of this site (a `next` field, a notification's link), else None."""
+    if target and target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
+
+
 def _after_decision(request, candidate):
     """Back to where the decision was made (the report page sends `next`), else the candidate."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("recruiting:candidate_detail", candidate.pk)
+    return redirect(_local_path(request, request.POST.get("next", "")) or reverse("recruiting:candidate_detail", args=[candidate.pk]))
 
 
 # --- CSV import and export -------------------------------------------------------------------
@@ -633,6 +642,39 @@ def position_export(request, pk):
     return response
 
 
+# --- Bulk actions on a selection --------------------------------------------------------------
+
+
+@writer_required
+@require_POST
+def candidates_bulk(request):
+    """Run one action for every candidate ticked in a list; the page that follows says, for each,
+    what was done or why not. The export answers with the CSV of the selection."""
+    form = forms.BulkActionForm(request.POST, actions=bulk.actions(), export_label=_("Export as CSV"))
+    back = _local_path(request, request.POST.get("next", "")) or reverse("recruiting:candidate_list")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    chosen = {candidate.pk: candidate for candidate in Candidate.objects.filter(pk__in=form.cleaned_data["candidates"]).select_related("position")}
+    candidates = [chosen[pk] for pk in form.cleaned_data["candidates"] if pk in chosen]
+    missing = len(form.cleaned_data["candidates"]) - len(candidates)
+    action = form.cleaned_data["action"]
+    if action == "export":
+        lines = services.export_candidates_csv(by=request.user, candidate_ids=[candidate.pk for candidate in candidates])
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, "candidates.csv")
+        response["Cache-Control"] = "private, no-store"
+        return response
+    options = {"decision": form.cleaned_data["decision"], "comment": form.cleaned_data["comment"]} if action == bulk.DECIDE else {}
+    outcomes = bulk.run_bulk(by=request.user, action=action, candidates=candidates, request=request, **options)
+    return TemplateResponse(request, "recruiting/bulk_result.html", {
+        "action": dict(form.fields["action"].choices)[action], "outcomes": outcomes, "missing": missing, "back": back,
+        "done": sum(outcome.done for outcome in outcomes), "refused": sum(not outcome.done for outcome in outcomes),
+    })
+
+
 # --- Inbox -----------------------------------------------------------------------------------
 
 
@@ -653,9 +695,7 @@ def notification_open(request, pk):
     """Open one of the user's notifications: it is marked read and its page shown."""
     note = get_object_or_404(Notification, pk=pk, user=request.user)
     inbox.mark_read(user=request.user, notification_id=note.pk)
-    if not url_has_allowed_host_and_scheme(note.link, allowed_hosts=None) or not note.link.startswith("/"):
-        return redirect("recruiting:notifications")
-    return redirect(note.link)
+    return redirect(_local_path(request, note.link) or reverse("recruiting:notifications"))
 
 
 @member_required
