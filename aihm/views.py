@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from accounts.views import member_required
 from aihm.errors import outage_for
 from aihm.health import run_checks
+from analytics import dashboard
 from recruiting.views import start_page_context
 
 
@@ -25,7 +26,9 @@ def health(request):
 
 @member_required
 def home(request):
-    return TemplateResponse(request, "home.html", start_page_context())
+    """The start page: the company's positions and candidates, and its analytics as charts for
+    the period asked for (`?period=`)."""
+    return TemplateResponse(request, "home.html", {**start_page_context(), **dashboard.home_context(request.GET)})
 
 
 def _wants_json(request):

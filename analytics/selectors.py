@@ -8,11 +8,17 @@ happened to them since, whenever it happened (their CV scores, consents, calls, 
 reports and decisions).
 """
 
+from datetime import datetime, time, timedelta
+
 from django.db.models import Avg, Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, TruncWeek
 from django.db.models.lookups import Exact, In, IsNull
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from analytics.db import Median, SecondsBetween
 from consent.models import ConsentRecord, ConsentRequest, Decision
+from interviews.analysis import SCALE_MAX
 from interviews.models import (
     AnalysisState,
     AttemptState,
@@ -24,7 +30,7 @@ from interviews.models import (
     Recommendation,
 )
 from interviews.services import CANDIDATE_STATUS
-from recruiting.models import ON_HOLD, CandidateDecision, PipelineStatus, Position, PositionStatus, ScoringStatus
+from recruiting.models import ON_HOLD, Candidate, CandidateDecision, PipelineStatus, Position, PositionStatus, ScoringStatus
 
 S = PipelineStatus
 
@@ -295,3 +301,106 @@ def pipeline(candidates):
         **_pipeline_of(company),
         "positions": [{"id": pk, "title": titles[pk], **_pipeline_of(per_position[pk])} for pk in positions],
     }
+
+
+# --- The dashboard's charts -------------------------------------------------------------------
+
+# CV scores (0-100) in bands of ten points; a perfect 100 joins the top band (90-100).
+CV_SCORE_BAND = 10
+CV_SCORE_MAX = 100
+# Interview scores (0 to SCALE_MAX) in bands of half a point; a perfect score joins the top band.
+INTERVIEW_SCORE_BAND = 0.5
+
+
+def _bands(width, top):
+    """The lower bounds of the bands of `width` from 0 to `top` (the last band includes `top`)."""
+    count = round(top / width)
+    return [round(index * width, 2) for index in range(count)]
+
+
+def _band_counts(field, width, top, *, where=Q()):
+    """One conditional count per band of `field`, keyed by the band's lower bound as a string."""
+    lows = _bands(width, top)
+    counts = {}
+    for index, low in enumerate(lows):
+        last = index == len(lows) - 1
+        in_band = Q(**{f"{field}__gte": low}) & (Q(**{f"{field}__lte": top}) if last else Q(**{f"{field}__lt": low + width}))
+        counts[f"band_{index}"] = Count("pk", filter=where & in_band)
+    return lows, counts
+
+
+def _histogram(lows, width, top, row):
+    return [{"low": low, "high": top if index == len(lows) - 1 else round(low + width, 2), "count": row[f"band_{index}"]}
+            for index, low in enumerate(lows)]
+
+
+def cv_score_histogram(candidates):
+    """How many of `candidates` have a scored CV in each band of ten points: one query."""
+    scored = Q(scoring_status=ScoringStatus.SCORED, cv_score__isnull=False)
+    lows, counts = _band_counts("cv_score", CV_SCORE_BAND, CV_SCORE_MAX, where=scored)
+    row = candidates.aggregate(**counts)
+    return _histogram(lows, CV_SCORE_BAND, CV_SCORE_MAX, row)
+
+
+def latest_done_analyses(candidates):
+    """Each interview's latest analysis done, for the interviews of `candidates` (an interview
+    analysed again counts once, with its latest version, as in interview_figures)."""
+    newer = _done_analyses().filter(interview=OuterRef("interview"), version__gt=OuterRef("version"))
+    return _done_analyses().filter(interview__candidate__in=candidates).exclude(Exists(newer))
+
+
+def interview_score_histogram(candidates):
+    """Interviews of `candidates` per band of half a point of their latest done analysis's score,
+    and how many of those analyses gave no score (insufficient evidence): one query."""
+    lows, counts = _band_counts("overall_score", INTERVIEW_SCORE_BAND, SCALE_MAX)
+    row = latest_done_analyses(candidates).aggregate(unscored=Count("pk", filter=Q(overall_score__isnull=True)), **counts)
+    return {"bands": _histogram(lows, INTERVIEW_SCORE_BAND, SCALE_MAX, row), "unscored": row["unscored"]}
+
+
+def calls_by_outcome(candidates):
+    """Outbound calls to `candidates` that have ended, per outcome (every CallOutcome, zeros
+    included, in its order; an ended call without an outcome last, only if there is one): one
+    grouped query, over the same calls as the answer rate."""
+    counts = dict(_attempts_of(candidates).values_list("outcome").annotate(number=Count("pk")).order_by())
+    rows = [{"outcome": outcome.value, "label": str(outcome.label), "count": counts.get(outcome.value, 0)}
+            for outcome in CallOutcome]
+    if counts.get(""):
+        rows.append({"outcome": "", "label": str(_("No outcome recorded")), "count": counts[""]})
+    return rows
+
+
+def week_start(moment):
+    """The Monday (a date, in the current time zone) of the week holding `moment`."""
+    day = timezone.localdate(moment)
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_activity(*, weeks=12, now=None):
+    """The company's activity in each of the last `weeks` weeks (Monday to Sunday, in the current
+    time zone, this week last): candidates added, interviews whose call reached its end, and
+    candidates' first reports. Unlike the other figures it is about when things happened, not
+    about a cohort of candidates. Three grouped queries, one per table, with TruncWeek."""
+    first = week_start(now or timezone.now()) - timedelta(weeks=weeks - 1)
+    since = timezone.make_aware(datetime.combine(first, time.min))
+    call_ended_at = Coalesce("ended_at", Subquery(
+        CallAttempt.objects.filter(interview=OuterRef("pk"), ended_at__isnull=False)
+        .order_by("-ended_at").values("ended_at")[:1]))
+    first_report = ~Exists(_done_analyses().filter(
+        interview__candidate=OuterRef("interview__candidate"), finished_at__lt=OuterRef("finished_at")))
+    series = {
+        "added": Candidate.objects.annotate(at=F("created_at")),
+        "interviewed": Interview.objects.filter(state__in=COMPLETED_INTERVIEW_STATES).annotate(at=call_ended_at),
+        "reported": _done_analyses().filter(first_report).annotate(at=F("finished_at")),
+    }
+    days = [first + timedelta(weeks=index) for index in range(weeks)]
+    rows = [{"week": day, **dict.fromkeys(series, 0)} for day in days]
+    by_day = {row["week"]: row for row in rows}
+    for name, queryset in series.items():
+        grouped = (queryset.filter(at__gte=since).annotate(week=TruncWeek("at")).values("week")
+                   .annotate(number=Count("pk")).order_by())
+        for row in grouped:
+            week = row["week"]
+            day = timezone.localdate(week) if timezone.is_aware(week) else week.date()
+            if day in by_day:
+                by_day[day][name] += row["number"]
+    return rows

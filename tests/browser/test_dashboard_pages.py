@@ -193,6 +193,21 @@ def test_the_candidate_page_fits_the_width(visit, company, recruiter_a, width, s
 
 
 @pytest.mark.parametrize("width", WIDTHS)
+def test_the_home_pages_charts_are_drawn_and_fit_the_width(visit, company, recruiter_a, width, screenshot_folder):
+    page = visit("/?period=all", width, recruiter_a)
+
+    assert_fits_the_width(page, f"the home page at {width} px")
+    for chart in page.locator("svg.chart").all():
+        box = chart.bounding_box()
+        assert box["width"] > 250 and box["height"] > 100, box
+    assert page.locator("svg.chart").count() == 5
+    page.locator("#chart-funnel details summary").click()  # the figures open without script
+    assert page.locator("#chart-funnel details table").is_visible()
+    assert violations(page) == []
+    page.screenshot(path=screenshot_folder / f"home-{width}.png", full_page=True)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
 def test_sign_in_sign_up_and_the_consent_page_pass_axe_and_fit_the_width(visit, company, width):
     problems = {}
     for name, path in {"login": "/accounts/login/", "signup": "/accounts/signup/", "consent": company["consent_path"]}.items():
