@@ -85,7 +85,7 @@ class OverviewSerializer(serializers.Serializer):
     interviews_completed = serializers.IntegerField(help_text="Interviews whose call reached its end")
     reports_ready = serializers.IntegerField(help_text="Candidates with at least one analysis done")
     average_cv_score = _average(help_text="0-100, over the scored CVs")
-    average_interview_score = _average(help_text="0-100, each interview's latest analysis done")
+    average_interview_score = _average(help_text="0-5 (the rubric's scale), each interview's latest analysis done")
     median_seconds_to_report = _average(help_text="From the candidate added to their first report")
     decisions = DecisionFiguresSerializer()
     ai_agreement = AgreementSerializer(help_text="How often the recruiter's decision followed the AI's advice")

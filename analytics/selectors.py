@@ -187,7 +187,7 @@ def overview(candidates, *, position=None):
         "interviews_completed": interviews["interviews_completed"],
         "reports_ready": figures["reports_ready"],
         "average_cv_score": _rounded(figures["average_cv_score"]),
-        "average_interview_score": _rounded(interviews["average_interview_score"]),
+        "average_interview_score": _rounded(interviews["average_interview_score"], 2),
         "median_seconds_to_report": _rounded(figures["median_seconds_to_report"]),
         "decisions": {"made": figures["decided"], "shortlisted": figures["shortlisted"], "rejected": figures["rejected"],
                       "hired": figures["hired"], "on_hold": figures["on_hold"]},
@@ -226,7 +226,7 @@ def position_stats(positions, candidates):
             "shortlisted": figures.get("shortlisted", 0),
             "hired": figures.get("hired", 0),
             "average_cv_score": _rounded(figures.get("average_cv_score")),
-            "average_interview_score": _rounded(interviews.get("average_interview_score")),
+            "average_interview_score": _rounded(interviews.get("average_interview_score"), 2),
             "median_seconds_to_screen": _rounded(figures.get("median_seconds_to_report")),
         })
     return rows

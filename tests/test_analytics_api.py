@@ -92,8 +92,8 @@ def company(tenant_a, recruiter_a):
         first = interview(amina)
         attempt(first, 1, "no_answer", answered=False)
         attempt(first, 2, "completed")
-        analysis(first, 1, score=60, recommendation="hold", finished=at(11, 9))          # first report after 24 h
-        analysis(first, 2, score=70, recommendation="advance", finished=at(12, 9))
+        analysis(first, 1, score=3.0, recommendation="hold", finished=at(11, 9))          # first report after 24 h
+        analysis(first, 2, score=3.5, recommendation="advance", finished=at(12, 9))
         analysis(first, 3, score=None, recommendation="", finished=None, state="pending")  # not done: ignored
         second = interview(amina, state="dialling")                                         # not completed, no score
         attempt(second, 1, "", answered=False, state="ringing")                             # not ended: not counted
@@ -106,7 +106,7 @@ def company(tenant_a, recruiter_a):
         call = interview(bilal)
         attempt(call, 1, "voicemail")
         attempt(call, 2, "completed")
-        analysis(call, 1, score=30, recommendation="do_not_advance", finished=at(10, 22))   # after 12 h
+        analysis(call, 1, score=1.5, recommendation="do_not_advance", finished=at(10, 22))   # after 12 h
         decide(recruiter_a, bilal, "shortlisted")
 
         # Backend: asked, no answer yet; and one who declined (a recruiter recorded it, no request).
@@ -138,7 +138,7 @@ def company(tenant_a, recruiter_a):
         call = interview(gita, state="awaiting_audio")
         attempt(call, 1, "completed")
         attempt(call, 2, "completed", direction="inbound")
-        analysis(call, 1, score=55, recommendation="hold", finished=at(14, 0))              # after 36 h
+        analysis(call, 1, score=2.75, recommendation="hold", finished=at(14, 0))              # after 36 h
         decide(recruiter_a, gita, "on_hold")
 
         # Data: rejected before the analysis was done: the advice came too late to be followed.
@@ -146,7 +146,7 @@ def company(tenant_a, recruiter_a):
         consent_decided(ines)
         call = interview(ines)
         attempt(call, 1, "completed")
-        analysis(call, 1, score=25, recommendation="do_not_advance", finished=at(12, 10))   # after 24 h
+        analysis(call, 1, score=1.25, recommendation="do_not_advance", finished=at(12, 10))   # after 24 h
         decide(recruiter_a, ines, "rejected", decided_at=at(12, 9))
     return {"backend": backend, "data": data, "old": old}
 
@@ -177,7 +177,7 @@ EVERYONE = {
     "interviews_completed": 5,
     "reports_ready": 5,
     "average_cv_score": 69.5,            # (80 + 40 + 90 + 100 + 70 + 50 + 60 + 66) / 8
-    "average_interview_score": 45.0,     # (70 + 30 + 55 + 25) / 4: Emma's has no score
+    "average_interview_score": 2.25,     # (3.5 + 1.5 + 2.75 + 1.25) / 4: Emma's has no score
     "median_seconds_to_report": 24 * HOUR,  # of 12, 24, 24, 36, 48 hours
     "decisions": {"made": 7, "shortlisted": 2, "rejected": 3, "hired": 1, "on_hold": 1},
     "ai_agreement": {"compared": 3, "agreed": 2, "rate": 0.6667},  # Amina and Gita agree, Bilal does not
@@ -225,7 +225,7 @@ def test_the_position_filter_gives_that_positions_figures(company, recruiter_a):
         "interviews_completed": 3,
         "reports_ready": 3,
         "average_cv_score": 61.5,
-        "average_interview_score": 40.0,
+        "average_interview_score": 2.0,
         "median_seconds_to_report": 36 * HOUR,  # of 24, 36, 48 hours
         "decisions": {"made": 4, "shortlisted": 0, "rejected": 3, "hired": 0, "on_hold": 1},
         "ai_agreement": {"compared": 1, "agreed": 1, "rate": 1.0},
@@ -288,12 +288,12 @@ def test_positions_stats_give_each_positions_figures_newest_first(company, other
     assert backend == {
         "id": str(company["backend"].pk), "title": "Backend developer", "status": "open",
         "candidates": 5, "cvs_scored": 4, "consented": 2, "interviewed": 2, "reports_ready": 2, "shortlisted": 2, "hired": 1,
-        "average_cv_score": 77.5, "average_interview_score": 50.0, "median_seconds_to_screen": 18 * HOUR,
+        "average_cv_score": 77.5, "average_interview_score": 2.5, "median_seconds_to_screen": 18 * HOUR,
     }
     assert data == {
         "id": str(company["data"].pk), "title": "Data analyst", "status": "open",
         "candidates": 4, "cvs_scored": 4, "consented": 3, "interviewed": 3, "reports_ready": 3, "shortlisted": 0, "hired": 0,
-        "average_cv_score": 61.5, "average_interview_score": 40.0, "median_seconds_to_screen": 36 * HOUR,
+        "average_cv_score": 61.5, "average_interview_score": 2.0, "median_seconds_to_screen": 36 * HOUR,
     }
     assert old == {
         "id": str(company["old"].pk), "title": "Old role", "status": "closed",
@@ -428,7 +428,7 @@ def fill(tenant, user, count):
                         answered_at=timezone.now())
             for call in interviews)
         InterviewAnalysis.objects.bulk_create(
-            InterviewAnalysis(tenant_id=tenant.pk, interview=call, version=1, state="done", overall_score=n % 100,
+            InterviewAnalysis(tenant_id=tenant.pk, interview=call, version=1, state="done", overall_score=n % 6,
                               recommendation="advance", finished_at=timezone.now())
             for n, call in enumerate(interviews))
         CandidateDecision.objects.bulk_create(
