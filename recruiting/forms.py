@@ -272,6 +272,7 @@ MAX_BULK = 100
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=DecisionChoice.choices)
+    reason_to_reject = forms.BooleanField(required=False, widget=forms.HiddenInput)
     comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 

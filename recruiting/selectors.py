@@ -52,6 +52,27 @@ def funnel_counts(position):
     return {status: counts.get(status, 0) for status in PipelineStatus.values}
 
 
+BOARD_CARDS_PER_COLUMN = 30
+
+
+def board_columns(position):
+    """The position's pipeline as columns, one per status in order: each with its count and its
+    first BOARD_CARDS_PER_COLUMN candidates (best CV score first). Two queries: the counts, then
+    the cards, each status's first ones by a window over the statuses."""
+    from django.db.models import Window
+    from django.db.models.functions import RowNumber
+
+    counts = funnel_counts(position)
+    ranked = (Candidate.objects.filter(position=position).defer(*NOT_LISTED)
+              .annotate(rank=Window(RowNumber(), partition_by=[F("status")],
+                                    order_by=[F("cv_score").desc(nulls_last=True), F("created_at").desc()])))
+    cards = {status: [] for status in PipelineStatus.values}
+    for candidate in ranked.filter(rank__lte=BOARD_CARDS_PER_COLUMN).order_by("status", "rank"):
+        cards[candidate.status].append(candidate)
+    return [{"status": status, "label": status.label, "count": counts[status.value], "cards": cards[status.value],
+             "more": counts[status.value] - len(cards[status.value])} for status in PipelineStatus]
+
+
 def candidates_for_position(position, *, ordering=DEFAULT_CANDIDATE_ORDERING, **filters):
     """The position's candidates, filtered (`search`, `status`, `scoring`, `consent`, `min_score`,
     `max_score`, see `_filtered_candidates`) and ordered."""

@@ -485,14 +485,17 @@ def replace_cv(*, by, candidate, cv):
     return candidate
 
 
-def decide(*, by, candidate, decision, comment=""):
+def decide(*, by, candidate, decision, comment="", reason_to_reject=False):
     """The human decision on a candidate, with an optional comment; the AI only advises. Each one
     is kept (`CandidateDecision`); shortlisted, rejected and hired become the candidate's status,
-    "on hold" records the decision and leaves the status where it is. It can be changed later."""
+    "on hold" records the decision and leaves the status where it is. It can be changed later.
+    `reason_to_reject`: a rejection needs its comment (the pipeline board asks for one)."""
     ensure_can_write(by)
     if decision not in DecisionChoice.values:
         raise Invalid(_("The decision is shortlisted, rejected, hired or on hold."), field="decision")
     comment = (comment or "").strip()
+    if reason_to_reject and decision == DecisionChoice.REJECTED and not comment:
+        raise Invalid(_("Say why the candidate is rejected: the comment stays with the decision."), field="comment")
     if len(comment) > 2000:
         raise Invalid(_("The comment is at most 2000 characters."), field="comment")
     if comment:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("positions/<uuid:pk>/script/draft/", views.script_draft, name="script_draft"),
     path("positions/<uuid:pk>/script/freeze/", views.script_freeze, name="script_freeze"),
     path("positions/<uuid:pk>/candidates/", views.position_candidates, name="position_candidates"),
+    path("positions/<uuid:pk>/board/", views.position_board, name="position_board"),
     path("positions/<uuid:pk>/candidates/new/", views.candidate_add, name="candidate_add"),
     path("positions/<uuid:pk>/candidates/import/", views.position_import, name="position_import"),
     path("positions/<uuid:pk>/candidates/export/", views.position_export, name="position_export"),

@@ -398,6 +398,17 @@ def candidate_list(request):
 
 
 @member_required
+@require_GET
+def position_board(request, pk):
+    """The position's pipeline as a board: a column per status; a card moves to shortlisted,
+    on hold, rejected (with its reason) or hired through the same decision as the report page."""
+    position = get_object_or_404(Position, pk=pk)
+    return TemplateResponse(request, "recruiting/position_board.html", {
+        "position": position, "columns": selectors.board_columns(position), "decisions": DecisionChoice.choices,
+    })
+
+
+@member_required
 def position_candidates(request, pk):
     position = get_object_or_404(Position, pk=pk)
     filters, chosen = _candidate_filters(request)
@@ -575,7 +586,8 @@ def candidate_decide(request, pk):
         return _after_decision(request, candidate)
     decision = form.cleaned_data["decision"]
     try:
-        services.decide(by=request.user, candidate=candidate, decision=decision, comment=form.cleaned_data["comment"])
+        services.decide(by=request.user, candidate=candidate, decision=decision, comment=form.cleaned_data["comment"],
+                        reason_to_reject=form.cleaned_data["reason_to_reject"])
     except DomainError as error:
         _flash_error(request, error)
     else:

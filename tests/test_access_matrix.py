@@ -129,6 +129,7 @@ ROUTES = [
     (PAGE, "interviews:call_policy", "get", None, True),
     (PAGE, "interviews:call_policy", "post", None, True),
     (PAGE, "recruiting:candidates_bulk", "post", None, True),
+    (PAGE, "recruiting:position_board", "get", "position", False),
     # the inbox: each user's own (tests/test_notifications.py: another user of the company gets a 404 too)
     (PAGE, "recruiting:notifications", "get", None, False),
     (PAGE, "recruiting:notification_open", "post", "notification", False),

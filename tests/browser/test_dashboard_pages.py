@@ -100,6 +100,8 @@ def dashboard_paths(company):
         "candidate-to-call": f"/candidates/{company['consenting'].pk}/",
         "interview": f"/interviews/{company['interview'].pk}/",
         "report": f"/interviews/{company['reported'].pk}/report/",
+        "board": f"/positions/{position.pk}/board/",
+        "notifications": "/notifications/",
     }
 
 
