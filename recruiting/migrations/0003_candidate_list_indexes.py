@@ -9,6 +9,8 @@ out of the model state, so that no later migration tries them on SQLite.
 from django.db import migrations, models
 from django.db.models.functions import Lower
 
+from aihm.migration_helpers import postgresql_only_indexes
+
 STATUSES = ["new", "cv_scored", "consent_pending", "consent_given", "consent_declined", "interview_scheduled",
             "interview_in_progress", "interview_done", "report_ready", "shortlisted", "rejected", "hired"]
 PIPELINE_RANK = models.Case(
@@ -33,18 +35,6 @@ POSTGRESQL_ONLY = [
 ]
 
 
-def add_postgresql_only_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for index in POSTGRESQL_ONLY:
-            schema_editor.add_index(apps.get_model("recruiting", "Candidate"), index)
-
-
-def remove_postgresql_only_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for index in POSTGRESQL_ONLY:
-            schema_editor.remove_index(apps.get_model("recruiting", "Candidate"), index)
-
-
 class Migration(migrations.Migration):
     dependencies = [("recruiting", "0002_tenant_foreign_keys")]
 
@@ -53,5 +43,5 @@ class Migration(migrations.Migration):
           for name, order in ORDERS.items()),
         *(migrations.AddIndex("candidate", models.Index(*IN_TENANT, *order, name=f"recruiting_cand_{name}"))
           for name, order in ORDERS.items()),
-        migrations.RunPython(add_postgresql_only_indexes, remove_postgresql_only_indexes),
+        migrations.RunPython(*postgresql_only_indexes("recruiting.Candidate", POSTGRESQL_ONLY)),
     ]

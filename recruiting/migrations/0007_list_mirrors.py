@@ -8,24 +8,14 @@ from django.conf import settings
 from django.db import migrations, models
 from django.db.models import Exists, OuterRef, Subquery
 
+from aihm.migration_helpers import postgresql_only_indexes
+
 TIES = [models.F("created_at").desc(), models.F("id").desc()]
 BEST_INTERVIEW_FIRST = [models.F("interview_score").desc(nulls_last=True), *TIES]
 POSTGRESQL_ONLY = [
     models.Index(models.F("tenant"), models.F("position"), *BEST_INTERVIEW_FIRST, name="recruiting_cand_pos_itv_desc"),
     models.Index(models.F("tenant"), *BEST_INTERVIEW_FIRST, name="recruiting_cand_itv_desc"),
 ]
-
-
-def add_postgresql_only_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for index in POSTGRESQL_ONLY:
-            schema_editor.add_index(apps.get_model("recruiting", "Candidate"), index)
-
-
-def remove_postgresql_only_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for index in POSTGRESQL_ONLY:
-            schema_editor.remove_index(apps.get_model("recruiting", "Candidate"), index)
 
 
 def fill_the_mirrors(apps, schema_editor):
@@ -73,6 +63,6 @@ class Migration(migrations.Migration):
             model_name='candidate',
             constraint=models.CheckConstraint(condition=models.Q(('interview_score__isnull', True), models.Q(('interview_score__gte', 0), ('interview_score__lte', 5)), _connector='OR'), name='recruiting_candidate_interview_score_0_5'),
         ),
-        migrations.RunPython(add_postgresql_only_indexes, remove_postgresql_only_indexes),
+        migrations.RunPython(*postgresql_only_indexes("recruiting.Candidate", POSTGRESQL_ONLY)),
         migrations.RunPython(fill_the_mirrors, migrations.RunPython.noop),
     ]
