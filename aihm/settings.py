@@ -457,6 +457,7 @@ SPECTACULAR_SETTINGS = {
         "PositionStatusEnum": "recruiting.models.PositionStatus",
         "PipelineStatusEnum": "recruiting.models.PipelineStatus",
         "ScoringStatusEnum": "recruiting.models.ScoringStatus",
+        "CandidateConsentStateEnum": "recruiting.models.ConsentState",
         "InterviewStateEnum": "interviews.models.InterviewState",
     },
 }

@@ -27,7 +27,9 @@ from aihm.errors import Invalid
 from recruiting import cv as cv_files
 from recruiting import selectors, services
 from recruiting.files import CVMissing, cv_download_response
+from recruiting.forms import NO_CONSENT_DECISION
 from recruiting.models import (
+    ConsentState,
     DecisionChoice,
     Candidate,
     CandidateSource,
@@ -316,7 +318,8 @@ class CandidateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         model = Candidate
         fields = (
             "id", "position", "full_name", "email", "phone", "timezone", "source", "status", "status_label",
-            "scoring_status", "scoring_status_label", "cv_score", "has_cv", "decided_at", "created_at", "updated_at",
+            "scoring_status", "scoring_status_label", "cv_score", "interview_score", "consent_state", "has_cv", "decided_at",
+            "created_at", "updated_at",
         )
         read_only_fields = fields
 
@@ -385,7 +388,15 @@ class CandidateFilterSerializer(serializers.Serializer):
     search = serializers.CharField(required=False, default="", allow_blank=True, max_length=200, help_text="In the name, email or phone")
     status = serializers.ChoiceField(choices=PipelineStatus.choices, required=False, default="", allow_blank=True)
     scoring = serializers.ChoiceField(choices=ScoringStatus.choices, required=False, default="", allow_blank=True)
+    consent = serializers.ChoiceField(
+        choices=[ConsentState.GRANTED, ConsentState.DECLINED, ConsentState.WITHDRAWN, NO_CONSENT_DECISION], required=False,
+        help_text="The latest consent decision; none: no decision yet")
+    min_score = serializers.IntegerField(required=False, min_value=0, max_value=100, help_text="CV score at least")
+    max_score = serializers.IntegerField(required=False, min_value=0, max_value=100, help_text="CV score at most")
     ordering = CandidateOrderingField(required=False, default=selectors.DEFAULT_CANDIDATE_ORDERING)
+
+    def validate_consent(self, value):
+        return ConsentState.NONE.value if value == NO_CONSENT_DECISION else value
 
 
 class DecisionSerializer(serializers.Serializer):

@@ -215,3 +215,27 @@ def test_the_consent_and_interview_score_mirrors_follow_the_services(tenant_a, r
         assert analysis.overall_score is not None and candidate.interview_score == analysis.overall_score
         consent_services.withdraw_on_behalf(candidate=candidate, by=recruiter_a, note="Asked by phone to stop.")
         assert Candidate.objects.get(pk=candidate.pk).consent_state == ConsentState.WITHDRAWN
+
+
+API_FILTERS = [
+    ({"consent": "granted"}, ["Dina Zerouali"]),
+    ({"consent": "none"}, ["amine Alaoui"]),
+    ({"min_score": 30, "max_score": 85}, ["Chloé Martin", "amine Alaoui"]),
+]
+
+
+@pytest.mark.parametrize(("query", "names"), API_FILTERS)
+@pytest.mark.parametrize("route", ["api-candidates", "api-position-candidates"])
+def test_the_api_lists_filter_by_consent_and_cv_score_range_too(admin_a, position, route, query, names):
+    url = reverse(route, kwargs={"pk": position.pk} if "position" in route else {})
+    body = bearer_for(admin_a).get(url, query).json()
+    assert [row["full_name"] for row in body["results"]] == names
+    assert {row["consent_state"] for row in body["results"]} <= {"granted", "declined", "withdrawn", ""}
+
+
+def test_the_api_refuses_a_bad_score_range_or_consent(admin_a, position):
+    client = bearer_for(admin_a)
+    response = client.get(reverse("api-candidates"), {"min_score": 101, "consent": "maybe"})
+    assert response.status_code == 400 and {"min_score", "consent"} <= set(response.json()["errors"])
+    row = client.get(reverse("api-candidates"), {"ordering": "-interview_score"}).json()["results"][0]
+    assert (row["full_name"], row["interview_score"]) == ("Dina Zerouali", 4.5)
