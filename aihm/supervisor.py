@@ -50,6 +50,7 @@ class Supervisor:
         self.cwd, self.log, self.clock = cwd, log, clock
         self.max_restarts, self.first_backoff, self.max_backoff = max_restarts, first_backoff, max_backoff
         self.stable_after = stable_after
+        self.stopping = False
 
     def start_all(self):
         for child in self.children.values():
@@ -64,7 +65,10 @@ class Supervisor:
         return process.pid if process else None
 
     def check(self):
-        """Restart what is due; return why the run must stop (a child that keeps dying), or None."""
+        """Restart what is due; return why the run must stop (a child that keeps dying), or None.
+        Once `terminate()` was called, nothing is restarted and an exit is no crash."""
+        if self.stopping:
+            return None
         now = self.clock()
         for child in self.children.values():
             if child.process is not None and has_exited(child.process):
@@ -97,6 +101,7 @@ class Supervisor:
     def terminate(self):
         """SIGTERM to each main process only (Celery then stops its own pool, in order); a child
         waiting for its restart is not started again."""
+        self.stopping = True
         for child in self.children.values():
             child.restart_at = None
         for process in self.running():

@@ -124,3 +124,15 @@ def test_stopping_during_a_pause_does_not_start_the_child_again(make_supervisor)
     assert supervisor.check() is None and supervisor.pid("worker") is None
     supervisor.children["web"].process.wait(timeout=20)
     assert supervisor.running() == []
+
+
+def test_a_child_that_exits_on_its_stop_signal_is_not_taken_for_a_crash(make_supervisor):
+    clock = Clock()
+    supervisor = make_supervisor({"web": SERVE}, clock=clock)
+    supervisor.start_all()
+    web = supervisor.children["web"].process
+    supervisor.terminate()
+    web.wait(timeout=20)  # gone before the next round, as on a loaded machine
+    clock.now += 60
+    assert supervisor.check() is None
+    assert supervisor.children["web"].restart_at is None and supervisor.running() == []
