@@ -25,7 +25,7 @@ from interviews.models import (
     AnalysisState, Answer, AnswerState, Interview, InterviewAnalysis, InterviewState, Transcript,
     TranscriptQuality, TranscriptState,
 )
-from recruiting.models import Candidate
+from recruiting.models import Candidate, PipelineStatus
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +238,9 @@ def run_analysis(analysis_id):
         updated = InterviewAnalysis.objects.filter(pk=analysis_id, state=AnalysisState.PENDING).update(**fields)
         if updated:
             mirror_interview_score(interview.candidate_id)
+            # The report is there to read: the candidate's status says so, unless a person moved it on.
+            Candidate.objects.filter(pk=interview.candidate_id, status=PipelineStatus.INTERVIEW_DONE).update(
+                status=PipelineStatus.REPORT_READY, updated_at=timezone.now())
     if updated:
         transaction.on_commit(lambda: notifications.report_ready(analysis_id))
     return InterviewAnalysis.objects.get(pk=analysis_id)

@@ -105,6 +105,8 @@ def test_a_good_interview_ends_with_a_report_the_recruiter_decides_on(tenant_a, 
         if item["assessed"]:
             assert item["quotes"] and all(quote_in(quote, transcripts[item["number"]]) for quote in item["quotes"])
     assert status_of(interview).code == "report_ready"
+    with tenant_context(tenant_a.pk):
+        assert interview.candidate.__class__.objects.get(pk=interview.candidate_id).status == PipelineStatus.REPORT_READY
 
     # The scheduler is told, with the link.
     [email] = [m for m in mailoutbox if reverse("interviews:report", args=[interview.pk]) in m.body]
