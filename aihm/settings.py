@@ -525,6 +525,7 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English")), ("ar", _("Arabic"))]
 DASHBOARD_LANGUAGES = ("fr", "en")
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["aihm.formats"]  # English dates day first, on a 24-hour clock
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

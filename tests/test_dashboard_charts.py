@@ -208,7 +208,7 @@ def test_the_weekly_activity_counts_the_last_twelve_weeks(company, other_company
     assert counts["2026-01-05"] == (1, 0, 0)   # Farid, on Saturday 10 January
     assert sum(sum(value) for value in counts.values()) == 12  # Gita and Hana are older
     section = chart(response, "chart-weekly")
-    assert figures(section)[-1] == ["March 16, 2026", "1", "1", "1"]
+    assert figures(section)[-1] == ["16 March 2026", "1", "1", "1"]
     assert sorted(value for value, _h, _w in bars(section, "chart-series-added")) == [1, 1, 2, 2]
 
 
