@@ -55,6 +55,8 @@ ROUTES = [
     ("page candidate detail", "/candidates/{candidate_id}/", "session", "API candidate detail"),
     ("page positions", "/positions/", "session", "API positions"),
     ("page dashboard home", "/", "session", None),
+    ("page report", "/interviews/{interview_id}/report/", "session", None),
+    ("API analytics overview", "/api/v1/analytics/overview", "bearer", None),
 ]
 TARGET_RPS = {"API candidate list": 300, "API candidate detail": 800, "API positions": 300}
 PAGE_SHARE_OF_TWIN = 0.5

@@ -177,14 +177,102 @@ def seed(scale):
                         created_by_id=recruiter.pk,
                     ))
                 Candidate.objects.bulk_create(rows, batch_size=1000)
+                interviewed = seed_interviews(rng, new_id, tenant, recruiter, position_rows, rows, now)
                 if c == 0:
                     big = position_rows[0]
                     detail = rows[n_big // 2]  # in the big position
                     summary.update({
                         "user_email": recruiter.email, "password": PASSWORD, "tenant_id": str(tenant.pk),
                         "big_position_id": str(big.pk), "candidate_id": str(detail.pk),
+                        "interview_id": str(interviewed[0]),
                     })
+                summary["interviews"] = summary.get("interviews", 0) + len(interviewed)
     return summary
+
+
+# The answers of the seeded interviews: one text per question and language, analysed once by the
+# offline analyser (each interview of a position gets the same report; the pages read it all the same).
+ANSWERS = {
+    "fr": "J'ai travaillé quatre ans sur ce sujet : un exemple concret, mon rôle dans l'équipe et un résultat mesurable, "
+          "vingt pour cent de temps gagné sur les livraisons.",
+    "en": "I worked on this for four years: a concrete example, my own role in the team and a measurable result, "
+          "twenty percent less time spent on each release.",
+}
+
+
+def seed_interviews(rng, new_id, tenant, recruiter, position_rows, candidates, now):
+    """Every third candidate of the company interviewed: a frozen script per position, one call
+    attempt, an answer per question with its transcript, and a done offline analysis (the report).
+    Returns the ids of the interviews, the big position's first."""
+    from interviews import analysis as analyser
+    from interviews.models import (
+        AnalysisState, Answer, AnswerState, AttemptState, CallAttempt, CallOutcome, Interview, InterviewAnalysis,
+        InterviewState, Transcript, TranscriptState,
+    )
+    from recruiting.models import PipelineStatus, Question, ScriptVersion
+
+    questions = {}
+    for question in Question.objects.filter(position__in=list(position_rows.values())).order_by("order"):
+        questions.setdefault(question.position_id, []).append(question)
+    scripts, reports = {}, {}
+    for position in position_rows.values():
+        frozen = [{"id": str(q.pk), "text": q.text, "texts": {position.language: q.text}, "good_answer": q.good_answer,
+                   "weight": q.weight, "max_answer_seconds": q.max_answer_seconds} for q in questions[position.pk]]
+        scripts[position.pk] = ScriptVersion(id=new_id(), tenant_id=tenant.pk, position=position, number=1,
+                                             language=position.language, languages=[position.language], questions=frozen,
+                                             frozen_by_id=recruiter.pk)
+        key = (position.language, len(frozen))
+        if key not in reports:
+            reports[key] = analyser.analyse(
+                title=position.title, language=position.language,
+                questions=[{"text": q["text"], "rubric": q["good_answer"], "weight": q["weight"]} for q in frozen],
+                answers=[{"text": ANSWERS[position.language], "quality": "good"}] * len(frozen))
+    ScriptVersion.objects.bulk_create(scripts.values())
+    chosen = sorted((c for n, c in enumerate(candidates) if n % 3 == 0),
+                    key=lambda c: c.position_id != next(iter(position_rows.values())).pk)
+    interviews, attempts, answers, transcripts, analyses = [], [], [], [], []
+    for candidate in chosen:
+        script = scripts[candidate.position_id]
+        ended = now - timedelta(hours=rng.randrange(1, 24 * 60))
+        interview = Interview(id=new_id(), tenant_id=tenant.pk, candidate_id=candidate.pk, script_id=script.pk,
+                              language=script.language, state=InterviewState.AUDIO_COMPLETE, attempts_made=1,
+                              persona="good", created_by_id=recruiter.pk, ended_at=ended)
+        attempt = CallAttempt(id=new_id(), tenant_id=tenant.pk, interview_id=interview.pk, number=1,
+                              state=AttemptState.ENDED, call_sid=f"CA{interview.pk.hex}", answered_by="human",
+                              answered_at=ended - timedelta(minutes=4), ended_at=ended, duration_seconds=240,
+                              outcome=CallOutcome.COMPLETED)
+        interviews.append(interview)
+        attempts.append(attempt)
+        for index, question in enumerate(script.questions):
+            answer = Answer(id=new_id(), tenant_id=tenant.pk, interview_id=interview.pk, attempt_id=attempt.pk,
+                            question_index=index, question_id=question["id"], state=AnswerState.STORED,
+                            duration_seconds=20, storage_key=f"tenants/{tenant.pk}/recordings/bench-{interview.pk.hex}-{index}.wav",
+                            size_bytes=160_000, stored_at=ended)
+            answers.append(answer)
+            transcripts.append(Transcript(
+                id=new_id(), tenant_id=tenant.pk, answer_id=answer.pk, interview_id=interview.pk, state=TranscriptState.DONE,
+                text=ANSWERS[script.language], language=script.language, avg_logprob=-0.3, no_speech_prob=0.02,
+                speech_seconds=17.5, model="whisper-base", settings={"beam_size": 5}, quality="good",
+                segments=[{"start": 0.5, "end": 18.0, "text": ANSWERS[script.language], "avg_logprob": -0.3, "no_speech_prob": 0.02}]))
+        output, provenance, gate = reports[(script.language, len(script.questions))]
+        analyses.append(InterviewAnalysis(
+            id=new_id(), tenant_id=tenant.pk, interview_id=interview.pk, version=1, state=AnalysisState.DONE, output=output,
+            recommendation=output["recommendation"], overall_score=output["overall_score"], gate_reason=gate,
+            provider=provenance.get("provider", ""), model=provenance.get("model", ""),
+            prompt_version=provenance.get("prompt_version", ""), script_version=1, finished_at=ended + timedelta(minutes=3)))
+    for model, objects in ((Interview, interviews), (CallAttempt, attempts), (Answer, answers), (Transcript, transcripts),
+                           (InterviewAnalysis, analyses)):
+        model.objects.bulk_create(objects, batch_size=1000)
+    # What the pipeline mirrors on the candidate once the report is made.
+    candidate_model = type(candidates[0])
+    interviewed_ids = [interview.candidate_id for interview in interviews]
+    candidate_model.objects.filter(pk__in=interviewed_ids, status=PipelineStatus.CV_SCORED).update(status=PipelineStatus.REPORT_READY)
+    by_score = {}
+    for interview, analysis in zip(interviews, analyses):
+        by_score.setdefault(analysis.overall_score, []).append(interview.candidate_id)
+    for score, ids in by_score.items():
+        candidate_model.objects.filter(pk__in=ids).update(interview_score=score)
+    return [interview.pk for interview in interviews]
 
 
 def probe(spec):
