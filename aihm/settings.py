@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Transcription stays off the default queue: a long answer must not hold up dials and webhooks.
+# The dashboard home's figures, per company and period, are computed at most once in this many
+# seconds (analytics.dashboard.company_figures); 0 computes them on every page.
+ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=60)
+
 CELERY_TASK_ROUTES = {"interviews.transcribe_answer": {"queue": "transcription"}}
 
 # faster-whisper (interviews/transcription.py). WHISPER_MODEL: a CTranslate2 model folder; empty

@@ -6,10 +6,13 @@ says what it shows, for its `aria-label`, and its rows, for the table of figures
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aihm.tenancy import current_tenant_id
 from analytics import selectors
 from analytics.filters import CandidateFilter
 from recruiting.models import Candidate
@@ -222,15 +225,41 @@ def home_context(query, *, now=None):
     four queries, the pipeline's one, one per score histogram, three for the weekly activity and
     one for the calls, whatever the number of rows."""
     period = period_from(query)
-    candidates = candidates_in(period, today=timezone.localdate(now) if now else None)
+    figures = company_figures(period, now=now)
     return {
         "period": period,
         "periods": PERIODS,
         "interview_scale_max": selectors.SCALE_MAX,
-        "headline": headline(selectors.overview(candidates)),
-        "funnel_chart": funnel_chart(selectors.pipeline(candidates)),
-        "cv_scores_chart": cv_scores_chart(selectors.cv_score_histogram(candidates)),
-        "interview_scores_chart": interview_scores_chart(selectors.interview_score_histogram(candidates)),
-        "weekly_chart": weekly_chart(selectors.weekly_activity(weeks=WEEKS, now=now)),
-        "calls_chart": calls_chart(selectors.calls_by_outcome(candidates)),
+        "figures_at": figures["at"],
+        "headline": headline(figures["overview"]),
+        "funnel_chart": funnel_chart(figures["pipeline"]),
+        "cv_scores_chart": cv_scores_chart(figures["cv_scores"]),
+        "interview_scores_chart": interview_scores_chart(figures["interview_scores"]),
+        "weekly_chart": weekly_chart(figures["weekly"]),
+        "calls_chart": calls_chart(figures["calls"]),
     }
+
+
+def company_figures(period, *, now=None):
+    """The active company's figures for `period`, kept ANALYTICS_CACHE_SECONDS in the cache (per
+    company and period): the home page is every recruiter's first page, and its figures read every
+    candidate of the company. `now` (a test's clock) always computes afresh."""
+    seconds = settings.ANALYTICS_CACHE_SECONDS
+    key = f"aihm:analytics:home:{current_tenant_id()}:{period.key}:{timezone.localdate()}"
+    if seconds and now is None:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    candidates = candidates_in(period, today=timezone.localdate(now) if now else None)
+    figures = {
+        "at": now or timezone.now(),
+        "overview": selectors.overview(candidates),
+        "pipeline": selectors.pipeline(candidates),
+        "cv_scores": selectors.cv_score_histogram(candidates),
+        "interview_scores": selectors.interview_score_histogram(candidates),
+        "weekly": selectors.weekly_activity(weeks=WEEKS, now=now),
+        "calls": selectors.calls_by_outcome(candidates),
+    }
+    if seconds and now is None:
+        cache.set(key, figures, seconds)
+    return figures

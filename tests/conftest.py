@@ -72,6 +72,15 @@ def _clean_slate():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _figures_computed_afresh():
+    """The home page's figures are cached a minute in the product; a test reads them as they are
+    (tests/test_dashboard_charts.py turns the cache on to prove it)."""
+    from django.conf import settings
+
+    settings.ANALYTICS_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     """Hashing strength is Django's concern, not these tests': a fast hasher saves most of the run."""
     from django.conf import settings

@@ -361,6 +361,23 @@ def test_the_number_of_queries_does_not_grow_with_the_candidates(tenant_a, tenan
     assert context["weekly_chart"]["groups"][-1]["added"] == 200
 
 
+def test_the_figures_are_kept_a_minute_per_company_and_period(tenant_a, tenant_b, admin_a, admin_b, settings):
+    settings.ANALYTICS_CACHE_SECONDS = 60
+    fill(tenant_a, 10)
+    fill(tenant_b, 20)
+    first, again = queries(admin_a), queries(admin_a)
+    assert first - again == 11, "the second page reads the figures from the cache"
+    with tenant_context(tenant_a.pk):
+        assert dashboard.home_context({"period": "all"})["headline"]["candidates_added"] == 10
+    fill(tenant_a, 5)
+    with tenant_context(tenant_a.pk):
+        assert dashboard.home_context({"period": "all"})["headline"]["candidates_added"] == 10, "as of the first page"
+        assert dashboard.home_context({"period": "30d"})["headline"]["candidates_added"] == 15, "another period, afresh"
+    with tenant_context(tenant_b.pk):
+        assert dashboard.home_context({"period": "all"})["headline"]["candidates_added"] == 20, "never another company's"
+    assert "Figures as of" in home(admin_a).content.decode()
+
+
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
