@@ -26,8 +26,8 @@ def interview_url(interview):
     return settings.FRONTEND_URL + reverse("interviews:detail", args=[interview.pk])
 
 
-def _recipient(interview, kind, link, detail=""):
-    """The scheduler, told in the inbox; returned when an email can reach them too."""
+def _tell_scheduler(interview, kind, link, detail=""):
+    """A line in the scheduler's inbox; returns them when an email can reach them too."""
     user = interview.created_by
     inbox.notify(user=user, kind=kind, candidate=interview.candidate, link=link, detail=detail)
     if user is None or not user.is_active or not user.email:
@@ -51,7 +51,7 @@ def report_ready(analysis_id):
                 .filter(pk=analysis_id, state=AnalysisState.DONE).first())
     if analysis is None:
         return False
-    user = _recipient(analysis.interview, NotificationKind.REPORT_READY, reverse("interviews:report", args=[analysis.interview_id]))
+    user = _tell_scheduler(analysis.interview, NotificationKind.REPORT_READY, reverse("interviews:report", args=[analysis.interview_id]))
     if user is None:
         return False
     return _send("report_ready", analysis.interview, user, {
@@ -64,7 +64,7 @@ def interview_failed(interview_id, reason):
     if interview is None:
         return False
     kind = NotificationKind.INTERVIEW_UNREACHABLE if interview.state == InterviewState.UNREACHABLE else NotificationKind.INTERVIEW_FAILED
-    user = _recipient(interview, kind, reverse("interviews:detail", args=[interview.pk]), detail=reason)
+    user = _tell_scheduler(interview, kind, reverse("interviews:detail", args=[interview.pk]), detail=reason)
     if user is None:
         return False
     return _send("interview_failed", interview, user, {"reason": reason, "url": interview_url(interview)})

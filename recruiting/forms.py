@@ -2,11 +2,13 @@
 a known time zone); recruiting.services decides and raises DomainError, shown next to its field
 with accounts.forms.apply_domain_error."""
 
+from uuid import UUID
 from zoneinfo import available_timezones
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from recruiting import bulk
 from recruiting.models import (
     ConsentState,
     DecisionChoice,
@@ -235,6 +237,9 @@ class CandidateFilterForm(forms.Form):
                                    widget=forms.NumberInput(attrs={"placeholder": _("max"), "inputmode": "numeric"}))
 
 
+MAX_BULK = 100
+
+
 class BulkActionForm(forms.Form):
     """What to do with the candidates ticked in a list (recruiting.bulk)."""
 
@@ -244,14 +249,12 @@ class BulkActionForm(forms.Form):
     comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=2000)
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
-    def __init__(self, *args, actions=(), export_label="", **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [(action.code, action.label) for action in actions] + [("export", export_label)]
+        self.fields["action"].choices = [(action.code, action.label) for action in bulk.actions()] + [(bulk.EXPORT, _("Export as CSV"))]
         self.fields["candidates"].choices = [(value, value) for value in self.data.getlist("candidates")] if self.data else []
 
     def clean_candidates(self):
-        from uuid import UUID
-
         chosen = self.cleaned_data["candidates"]
         if len(chosen) > MAX_BULK:
             raise forms.ValidationError(_("Choose at most %(count)s candidates at a time.") % {"count": MAX_BULK})
@@ -262,12 +265,9 @@ class BulkActionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("action") == "decide" and not cleaned.get("decision"):
+        if cleaned.get("action") == bulk.DECIDE and not cleaned.get("decision"):
             self.add_error("decision", _("Choose the decision to record."))
         return cleaned
-
-
-MAX_BULK = 100
 
 
 class DecisionForm(forms.Form):

@@ -1,8 +1,8 @@
 """Reads that deserve a name, with their joins and counts done in a fixed number of queries."""
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from aihm.errors import Invalid
@@ -59,9 +59,6 @@ def board_columns(position):
     """The position's pipeline as columns, one per status in order: each with its count and its
     first BOARD_CARDS_PER_COLUMN candidates (best CV score first). Two queries: the counts, then
     the cards, each status's first ones by a window over the statuses."""
-    from django.db.models import Window
-    from django.db.models.functions import RowNumber
-
     counts = funnel_counts(position)
     ranked = (Candidate.objects.filter(position=position).defer(*NOT_LISTED)
               .annotate(rank=Window(RowNumber(), partition_by=[F("status")],

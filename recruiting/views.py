@@ -380,7 +380,7 @@ def _render_candidate_list(request, position, candidates, *, filtered, filters, 
     extra_headers, page.object_list = candidate_row_cells(page.object_list)
     bulk_form = None
     if request.user.can_write:
-        bulk_form = forms.BulkActionForm(actions=bulk.actions(), export_label=_("Export as CSV"))
+        bulk_form = forms.BulkActionForm()
         bulk_form.fields["comment"].widget.attrs["placeholder"] = bulk_form.fields["comment"].label
     return TemplateResponse(request, "recruiting/candidate_list.html", {
         "filters": filters, "filtered": filtered, "position": position, "bulk_form": bulk_form,
@@ -662,7 +662,7 @@ def position_export(request, pk):
 def candidates_bulk(request):
     """Run one action for every candidate ticked in a list; the page that follows says, for each,
     what was done or why not. The export answers with the CSV of the selection."""
-    form = forms.BulkActionForm(request.POST, actions=bulk.actions(), export_label=_("Export as CSV"))
+    form = forms.BulkActionForm(request.POST)
     back = _local_path(request, request.POST.get("next", "")) or reverse("recruiting:candidate_list")
     if not form.is_valid():
         for errors in form.errors.values():
@@ -673,7 +673,7 @@ def candidates_bulk(request):
     candidates = [chosen[pk] for pk in form.cleaned_data["candidates"] if pk in chosen]
     missing = len(form.cleaned_data["candidates"]) - len(candidates)
     action = form.cleaned_data["action"]
-    if action == "export":
+    if action == bulk.EXPORT:
         lines = services.export_candidates_csv(by=request.user, candidate_ids=[candidate.pk for candidate in candidates])
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, "candidates.csv")

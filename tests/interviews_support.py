@@ -72,14 +72,14 @@ def pdf_text(data):
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
-def quiet_recording(seconds=1):
-    """A stored-answer-shaped WAV: `seconds` of 8 kHz 16-bit silence."""
+def wav_bytes(seconds=0.2, rate=8000):
+    """A stored-answer-shaped WAV: `seconds` of 16-bit silence at `rate`."""
     buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\0\0" * 8000 * seconds)
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"\x00\x00" * int(rate * seconds))
     return buffer.getvalue()
 
 
@@ -104,7 +104,7 @@ def finished_interview(tenant, recruiter):
         interview = factories.InterviewFactory(candidate=candidate, script=script, language="en", state=InterviewState.AUDIO_COMPLETE)
         attempt = factories.CallAttemptFactory(interview=interview, number=1, duration_seconds=95)
         for index, text in enumerate(ANSWERS):
-            key = default_storage.save(f"tenants/{tenant.pk}/recordings/{uuid.uuid4()}.wav", ContentFile(quiet_recording()))
+            key = default_storage.save(f"tenants/{tenant.pk}/recordings/{uuid.uuid4()}.wav", ContentFile(wav_bytes(1)))
             answer = factories.AnswerFactory(interview=interview, attempt=attempt, question_index=index, duration_seconds=25, storage_key=key)
             Transcript.objects.create(answer=answer, interview=interview, state="done", text=text, language="en",
                                       language_probability=0.97, avg_logprob=-0.21, quality="good", model="whisper-base",

@@ -2,10 +2,8 @@
 recordings and report PDFs; erasure removes them from the database and from storage; retention
 deletes each kind of file after the company's period, and the audit log counts what went."""
 
-import io
 import json
 import re
-import wave
 import zipfile
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -28,21 +26,11 @@ from interviews.rights import RECORDING_PURGED
 from recruiting.models import Candidate
 from recruiting.services import erase_candidate
 from tests import factories
-from tests.interviews_support import consenting_candidate, position_with_questions
+from tests.interviews_support import consenting_candidate, position_with_questions, wav_bytes
 
 through_links = pytest.mark.django_db(transaction=True, databases=["default", "privileged"])
 NOW = datetime(2027, 6, 15, 3, 0, tzinfo=dt_timezone.utc)
 PDF_BYTES = b"%PDF-1.7\n% a report\n%%EOF\n"
-
-
-def wav_bytes(seconds=0.2, rate=8000):
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(b"\x00\x00" * int(rate * seconds))
-    return buffer.getvalue()
 
 
 WAV_BYTES = wav_bytes()
