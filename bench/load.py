@@ -662,9 +662,11 @@ def seed_and_sign_in(app_dir, env, work, scale, db_name):
     """Seed the data set, then sign in and count queries in process: (ids, routes, queries)."""
     seed_file, spec_file, probe_file = work / "seed.json", work / "spec.json", work / "probe.json"
     took = run_in_app(app_dir, env, [str(BENCH_DIR / "load_app.py"), "seed", "--scale", str(scale), "--out", str(seed_file)], "seed")
-    # A production database has statistics (autovacuum keeps them); a freshly seeded one has none
-    # until autovacuum passes, and without them the planner may pick any index of the table.
-    psql("ANALYZE", database=db_name)
+    # A production database has statistics and no dead rows left by its updates (autovacuum keeps
+    # both); a freshly seeded one has neither until autovacuum passes: without statistics the
+    # planner may pick any index of the table, and the seed's updates leave a dead row beside
+    # every candidate they touched.
+    psql("VACUUM ANALYZE", database=db_name)
     ids = json.loads(seed_file.read_text())
     log(f"  seeded {ids['companies']} companies, {ids['positions']} positions, {ids['candidates']} candidates "
         f"({ids['big_position_candidates']} in the listed position) in {took:.1f} s")

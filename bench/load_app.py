@@ -16,6 +16,7 @@ counts the queries of the second, warm request on every database alias.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -29,6 +30,8 @@ PASSWORD = "Bench-load-password-2026!"
 COMPANIES, POSITIONS, CANDIDATES, BIG_POSITION = 20, 200, 10_000, 2_000
 QUESTIONS_PER_POSITION = 5
 SEED = 8
+# The consent notice the seeded consents were given on (its SHA-256, as a record stores it).
+NOTICE_HASH = hashlib.sha256(b"AIHM benchmark consent notice").hexdigest()
 SKILLS = ["Python", "Django", "PostgreSQL", "Docker", "Customer service", "Excel", "Team management", "Accounting",
           "Sage", "KPI", "CRM", "Training", "Sales", "French", "English", "Arabic", "Logistics", "SQL"]
 TITLES = ["Développeur·se Python", "Customer Support Team Lead", "Comptable confirmé·e", "Téléconseiller·ère",
@@ -96,11 +99,12 @@ def score_details(rng, position_skills, score):
 def seed(scale):
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
+    from django.db.models import F
     from django.utils import timezone
 
     from accounts.models import Role, Tenant, User
     from aihm.tenancy import tenant_context
-    from recruiting.models import Candidate, CandidateSource, PipelineStatus, Position, PositionStatus, Question, ScoringStatus
+    from recruiting.models import Candidate, CandidateDecision, CandidateSource, PipelineStatus, Position, PositionStatus, Question, ScoringStatus
 
     rng = random.Random(SEED)
     new_id = Ids(rng)
@@ -173,10 +177,19 @@ def seed(scale):
                         scoring_status=ScoringStatus.SCORED if scored else ScoringStatus.NO_CV,
                         cv_score=score, cv_score_details=score_details(rng, position.skills, score) if scored else {},
                         scored_at=now - timedelta(minutes=n) if scored else None,
-                        decided_by_id=recruiter.pk if decided else None, decided_at=now if decided else None,
+                        decision=status if decided else "", decided_by_id=recruiter.pk if decided else None,
+                        decided_at=now if decided else None,
                         created_by_id=recruiter.pk,
                     ))
                 Candidate.objects.bulk_create(rows, batch_size=1000)
+                # Added 90 days ago (the creation time is set on insert), before their interviews and
+                # reports of the last 60 days.
+                Candidate.objects.filter(pk__in=[row.pk for row in rows]).update(created_at=F("created_at") - timedelta(days=90))
+                # The decision behind each shortlisted, rejected or hired status, as the service records it.
+                CandidateDecision.objects.bulk_create([
+                    CandidateDecision(tenant_id=tenant.pk, candidate_id=row.pk, decision=row.status, decided_by_id=recruiter.pk)
+                    for row in rows if row.decided_at
+                ], batch_size=1000)
                 interviewed = seed_interviews(rng, new_id, tenant, recruiter, position_rows, rows, now)
                 if c == 0:
                     big = position_rows[0]
@@ -209,7 +222,8 @@ def seed_interviews(rng, new_id, tenant, recruiter, position_rows, candidates, n
         AnalysisState, Answer, AnswerState, AttemptState, CallAttempt, CallOutcome, Interview, InterviewAnalysis,
         InterviewState, Transcript, TranscriptState,
     )
-    from recruiting.models import PipelineStatus, Question, ScriptVersion
+    from consent.models import Channel, ConsentRecord, ConsentRequest, Coverage, Decision, RequestState
+    from recruiting.models import ConsentState, PipelineStatus, Question, ScriptVersion
 
     questions = {}
     for question in Question.objects.filter(position__in=list(position_rows.values())).order_by("order"):
@@ -260,8 +274,20 @@ def seed_interviews(rng, new_id, tenant, recruiter, position_rows, candidates, n
             recommendation=output["recommendation"], overall_score=output["overall_score"], gate_reason=gate,
             provider=provenance.get("provider", ""), model=provenance.get("model", ""),
             prompt_version=provenance.get("prompt_version", ""), script_version=1, finished_at=ended + timedelta(minutes=3)))
+    # Each interviewed candidate was asked for consent on the public page and granted it.
+    requests, records = [], []
+    for interview in interviews:
+        request = ConsentRequest(id=new_id(), tenant_id=tenant.pk, candidate_id=interview.candidate_id,
+                                 language=interview.language, state=RequestState.ANSWERED, expires_at=now + timedelta(days=7),
+                                 sent_at=interview.ended_at - timedelta(days=2), answered_at=interview.ended_at - timedelta(days=1),
+                                 created_by_id=recruiter.pk, created_at=interview.ended_at - timedelta(days=2))
+        requests.append(request)
+        records.append(ConsentRecord(tenant_id=tenant.pk, candidate_id=interview.candidate_id, candidate_ref=interview.candidate_id,
+                                     request_id=request.pk, decision=Decision.GRANTED, channel=Channel.WEB,
+                                     covers=[coverage.value for coverage in Coverage], text_version="bench",
+                                     text_hash=NOTICE_HASH, language=interview.language, created_at=request.answered_at))
     for model, objects in ((Interview, interviews), (CallAttempt, attempts), (Answer, answers), (Transcript, transcripts),
-                           (InterviewAnalysis, analyses)):
+                           (InterviewAnalysis, analyses), (ConsentRequest, requests), (ConsentRecord, records)):
         model.objects.bulk_create(objects, batch_size=1000)
     # What the pipeline mirrors on the candidate once the report is made.
     candidate_model = type(candidates[0])
@@ -272,6 +298,7 @@ def seed_interviews(rng, new_id, tenant, recruiter, position_rows, candidates, n
         by_score.setdefault(analysis.overall_score, []).append(interview.candidate_id)
     for score, ids in by_score.items():
         candidate_model.objects.filter(pk__in=ids).update(interview_score=score)
+    candidate_model.objects.filter(pk__in=interviewed_ids).update(consent_state=ConsentState.GRANTED)
     return [interview.pk for interview in interviews]
 
 

@@ -192,6 +192,13 @@ DECISIONS = (PipelineStatus.SHORTLISTED, PipelineStatus.REJECTED, PipelineStatus
 ON_HOLD = "on_hold"
 
 
+class DecisionChoice(models.TextChoices):
+    SHORTLISTED = PipelineStatus.SHORTLISTED.value, _("Shortlisted")
+    REJECTED = PipelineStatus.REJECTED.value, _("Rejected")
+    HIRED = PipelineStatus.HIRED.value, _("Hired")
+    ON_HOLD = ON_HOLD, _("On hold")
+
+
 class ScoringStatus(models.TextChoices):
     NO_CV = "no_cv", _("No CV")
     QUEUED = "queued", _("Queued")
@@ -253,6 +260,9 @@ class Candidate(TenantOwned):
     interview_score = models.FloatField(_("interview score"), null=True, blank=True)
     consent_state = models.CharField(_("consent"), max_length=10, choices=ConsentState.choices, blank=True, default=ConsentState.NONE)
 
+    # The latest decision a person recorded (CandidateDecision keeps them all), by whom and when,
+    # kept by recruiting.services.record_decision; "on hold" is one that leaves the status alone.
+    decision = models.CharField(_("decision"), max_length=20, choices=DecisionChoice.choices, blank=True, default="")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -320,13 +330,6 @@ class Candidate(TenantOwned):
         if "listed_score_provider" in self.__dict__:
             return self.listed_score_provider
         return (self.cv_score_details or {}).get("provider")
-
-
-class DecisionChoice(models.TextChoices):
-    SHORTLISTED = PipelineStatus.SHORTLISTED.value, _("Shortlisted")
-    REJECTED = PipelineStatus.REJECTED.value, _("Rejected")
-    HIRED = PipelineStatus.HIRED.value, _("Hired")
-    ON_HOLD = ON_HOLD, _("On hold")
 
 
 class CandidateDecision(TenantOwned):

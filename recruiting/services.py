@@ -503,10 +503,11 @@ def decide(*, by, candidate, decision, comment="", reason_to_reject=False):
     with transaction.atomic():
         previous = candidate.status
         CandidateDecision.objects.create(candidate=candidate, decision=decision, comment=comment, decided_by=by)
-        fields = ["decided_by", "decided_at", "updated_at"]
+        fields = ["decision", "decided_by", "decided_at", "updated_at"]
         if decision in DECISIONS:
             candidate.status = decision
             fields.append("status")
+        candidate.decision = decision
         candidate.decided_by = by
         candidate.decided_at = timezone.now()
         candidate.save(update_fields=fields)

@@ -8,6 +8,7 @@ from datetime import timezone as dt_timezone
 
 import pytest
 from django.db import connection, connections
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -434,7 +435,7 @@ def fill(tenant, user, count):
         CandidateDecision.objects.bulk_create(
             CandidateDecision(tenant_id=tenant.pk, candidate=person, decision=person.status, decided_by=user)
             for person in candidates if person.status in ("rejected", "shortlisted"))
-        Candidate.objects.filter(status__in=("rejected", "shortlisted")).update(decided_at=timezone.now())
+        Candidate.objects.filter(status__in=("rejected", "shortlisted")).update(decided_at=timezone.now(), decision=F("status"))
     return positions[0]
 
 

@@ -35,14 +35,20 @@ def status_of(candidate):
         return Candidate.objects.get(pk=candidate.pk).status
 
 
+def standing_decision(candidate):
+    """The latest decision as the candidate row mirrors it (for the analytics)."""
+    with tenant_context(candidate.tenant_id):
+        return Candidate.objects.values_list("decision", flat=True).get(pk=candidate.pk)
+
+
 def test_each_decision_is_kept_and_on_hold_leaves_the_status(recruiter_a, admin_a, candidate):
     with tenant_context(candidate.tenant_id):
         services.decide(by=recruiter_a, candidate=candidate, decision="on_hold", comment="Wait for the second round.\nCall Monday.")
-    assert status_of(candidate) == PipelineStatus.INTERVIEW_DONE
+    assert status_of(candidate) == PipelineStatus.INTERVIEW_DONE and standing_decision(candidate) == "on_hold"
     with tenant_context(candidate.tenant_id):
         services.decide(by=admin_a, candidate=candidate, decision="shortlisted")
 
-    assert status_of(candidate) == PipelineStatus.SHORTLISTED
+    assert status_of(candidate) == PipelineStatus.SHORTLISTED and standing_decision(candidate) == "shortlisted"
     assert history(candidate) == [
         ("shortlisted", "", admin_a.pk),
         ("on_hold", "Wait for the second round.\nCall Monday.", recruiter_a.pk),
@@ -64,6 +70,7 @@ def test_a_bad_decision_or_comment_and_a_viewer_are_refused(recruiter_a, viewer_
         with pytest.raises(NotAllowed):
             services.decide(by=viewer_a, candidate=candidate, decision="hired")
     assert history(candidate) == [] and status_of(candidate) == PipelineStatus.INTERVIEW_DONE
+    assert standing_decision(candidate) == ""
 
 
 def test_the_page_records_a_decision_with_its_comment_and_shows_the_earlier_ones(recruiter_a, candidate):
