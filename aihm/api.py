@@ -23,6 +23,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from aihm import cache as shared_cache
 from aihm.errors import DomainError, outage_for
 from aihm.tenancy import current_tenant_id
 
@@ -180,12 +181,7 @@ class UserThrottle(_AddressThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_ends_at = (window + 1) * self.duration
-        counter = f"{key}:{window}"
-        try:
-            count = self.cache.incr(counter)
-        except ValueError:  # the window's first request
-            self.cache.add(counter, 0, self.duration + 1)
-            count = self.cache.incr(counter)
+        count = shared_cache.count(self.cache, f"{key}:{window}", self.duration + 1)
         return count <= self.num_requests
 
     def wait(self):

@@ -57,6 +57,8 @@ ROUTES = [
     ("page dashboard home", "/", "session", None),
     ("page report", "/interviews/{interview_id}/report/", "session", None),
     ("API analytics overview", "/api/v1/analytics/overview", "bearer", None),
+    # The floor: a signed-in request that reads nothing but its own account (one query).
+    ("API me", "/api/v1/auth/me", "bearer", None),
 ]
 TARGET_RPS = {"API candidate list": 300, "API candidate detail": 800, "API positions": 300}
 PAGE_SHARE_OF_TWIN = 0.5
@@ -561,7 +563,7 @@ def summarise(routes, results, queries):
         if name in TARGET_RPS:
             wanted = TARGET_RPS[name]
             target = f">= {wanted} req/s"
-        elif route["twin"]:
+        elif route["twin"] in medians:
             wanted = PAGE_SHARE_OF_TWIN * medians[route["twin"]]
             target = f">= {wanted:.0f} req/s (half the API's)"
         else:
@@ -648,17 +650,22 @@ def parse_options(argv):
     parser.add_argument("--port", type=int, default=0, help="the server's port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE", help="an extra variable for the server")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--route", action="append", default=[], metavar="NAME",
+                        help="load only the routes whose name holds NAME (repeatable; default: all)")
     options = parser.parse_args(argv)
     if options.duration < 1 or options.warmup < 0 or options.rounds < 1 or options.connections < 1 or options.threads < 1:
         parser.error("--duration, --rounds, --connections and --threads must be positive")
     options.threads = min(options.threads, options.connections)
+    unknown = [word for word in options.route if not any(word.casefold() in name.casefold() for name, *_ in ROUTES)]
+    if unknown:
+        parser.error(f"no route is named like {', '.join(unknown)}: " + "; ".join(name for name, *_ in ROUTES))
     options.app_dir = options.app_dir.resolve()
     if not (options.app_dir / "manage.py").exists():
         parser.error(f"{options.app_dir} is not an AIHM checkout (no manage.py)")
     return options
 
 
-def seed_and_sign_in(app_dir, env, work, scale, db_name):
+def seed_and_sign_in(app_dir, env, work, scale, db_name, only=()):
     """Seed the data set, then sign in and count queries in process: (ids, routes, queries)."""
     seed_file, spec_file, probe_file = work / "seed.json", work / "spec.json", work / "probe.json"
     took = run_in_app(app_dir, env, [str(BENCH_DIR / "load_app.py"), "seed", "--scale", str(scale), "--out", str(seed_file)], "seed")
@@ -670,7 +677,8 @@ def seed_and_sign_in(app_dir, env, work, scale, db_name):
     ids = json.loads(seed_file.read_text())
     log(f"  seeded {ids['companies']} companies, {ids['positions']} positions, {ids['candidates']} candidates "
         f"({ids['big_position_candidates']} in the listed position) in {took:.1f} s")
-    routes = [{"name": name, "path": path.format(**ids), "auth": auth, "twin": twin} for name, path, auth, twin in ROUTES]
+    routes = [{"name": name, "path": path.format(**ids), "auth": auth, "twin": twin} for name, path, auth, twin in ROUTES
+              if not only or any(word.casefold() in name.casefold() for word in only)]
     spec_file.write_text(json.dumps({"host": HOST, "tenant_id": ids["tenant_id"], "user_email": ids["user_email"],
                                      "password": ids["password"], "routes": routes}))
     run_in_app(app_dir, env, [str(BENCH_DIR / "load_app.py"), "probe", "--spec", str(spec_file), "--out", str(probe_file)], "probe")
@@ -740,7 +748,7 @@ def main(argv):
         create_database(app_dir, options.db_name)
         created = True
         prepare_app(app_dir, env)
-        ids, routes, queries = seed_and_sign_in(app_dir, env, work, options.scale, options.db_name)
+        ids, routes, queries = seed_and_sign_in(app_dir, env, work, options.scale, options.db_name, options.route)
 
         log(f"Server: {shlex.join(command)}" + (f" with {tuning}" if tuning else ""))
         server = Server(app_dir, env, command, port, work / "server.log")
