@@ -405,6 +405,7 @@ def position_board(request, pk):
     position = get_object_or_404(Position, pk=pk)
     return TemplateResponse(request, "recruiting/position_board.html", {
         "position": position, "columns": selectors.board_columns(position), "decisions": DecisionChoice.choices,
+        "rejected": DecisionChoice.REJECTED,
     })
 
 

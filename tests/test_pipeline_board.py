@@ -1,6 +1,8 @@
 """The pipeline board of a position: a column per status with its cards, best CV score first; a
 card moves through the recruiter's decision (a rejection needs its reason), back to the board;
-viewers see it without the forms; another company's position is a 404."""
+viewers see it without the forms; another company's position is a 404. Dragging a card
+(static/js/board.js, driven in Chromium by tests/browser/test_journey.py) posts the same form, with
+the column to come back to as the `next` fragment."""
 
 import pytest
 from django.test import Client
@@ -60,6 +62,18 @@ def test_moving_a_card_records_the_decision_and_comes_back_to_the_board(recruite
     assert response.redirect_chain[-1][0] == board_url(position)
     assert columns_of(response)[PipelineStatus.SHORTLISTED] == ["Omar Tazi"]
     assert "Decision recorded: Shortlisted." in response.content.decode()
+
+
+def test_the_columns_name_their_status_for_dragging_and_a_move_comes_back_to_its_column(recruiter_a, position, tenant_a):
+    body = browser(recruiter_a).get(board_url(position)).content.decode()
+    assert 'js/board.js' in body and 'data-board data-rejected="rejected"' in body
+    assert all(f'data-status="{status}"' in body for status in PipelineStatus.values)
+    with tenant_context(tenant_a.pk):
+        omar = Candidate.objects.get(full_name="Omar Tazi")
+    back = board_url(position) + "#column-hired"
+    response = browser(recruiter_a).post(reverse("recruiting:candidate_decide", args=[omar.pk]), {
+        "decision": "hired", "comment": "", "reason_to_reject": "true", "next": back})
+    assert response.status_code == 302 and response["Location"] == back
 
 
 def test_a_rejection_from_the_board_needs_its_reason(recruiter_a, position, tenant_a):

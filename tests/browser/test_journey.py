@@ -2,7 +2,8 @@
 defaults (offline AI, simulated calls, the bundled Whisper model, Celery eager): sign up, open a
 position and let the AI draft its script, import candidates from CSV, ask one for consent (who
 accepts on a phone-sized screen), schedule the call, read the report and play an answer, download
-the PDF, shortlist on the board, and see it all on the home page's charts and in the inbox.
+the PDF, shortlist by dragging the card on the board, and see it all on the home page's charts and
+in the inbox.
 
 A screenshot after each step goes to test-output/screenshots/journey-NN-<step>.png; every page's
 console errors, script errors and CSP violations fail the test at the end."""
@@ -233,13 +234,20 @@ def test_a_recruiters_whole_hiring_round(watched, offline, live_server, mailoutb
         has=page.get_by_role("link", name=CANDIDATE, exact=True))
     expect(card).to_be_visible()
     expect(card).to_contain_text(re.compile(r"Interview \d\.\d/5"))
-    card.get_by_label(f"Move {CANDIDATE} to").select_option(label="Shortlisted")
-    card.get_by_role("button", name="Move").click()
+    # Dragged onto Rejected with no comment, the card stays and asks for the reason...
+    grip = card.locator(".board-card-scores")  # a card is picked up by its text, not by its form's fields
+    grip.drag_to(page.locator('section[aria-labelledby="column-rejected"]'))
+    expect(page.locator("#board-announcer")).to_contain_text(f"Write why you reject {CANDIDATE}")
+    expect(card.get_by_label("Comment (needed to reject)")).to_be_focused()
+    expect(page).to_have_url(live_server.url + position_path + "board/")
+    # ...dragged onto Shortlisted, it moves there, and the board comes back scrolled to that column.
     shortlisted = page.locator('section[aria-labelledby="column-shortlisted"]')
+    grip.drag_to(shortlisted)
+    expect(page).to_have_url(live_server.url + position_path + "board/#column-shortlisted")
     expect(shortlisted.get_by_role("link", name=CANDIDATE, exact=True)).to_be_visible()
     expect(shortlisted.get_by_role("heading")).to_contain_text("1")
     expect(page.locator(".board-card").filter(has=page.get_by_role("link", name=CANDIDATE, exact=True))).to_have_count(1)
-    shortlisted.scroll_into_view_if_needed()  # the board scrolls sideways inside its own region
+    expect(shortlisted).to_be_in_viewport()  # the board scrolls sideways inside its own region
     shoot(page, screenshot_folder, 11, "shortlisted-on-board")
 
     # 9. The home page's charts over all time: one call completed, one interview, one shortlisted.
