@@ -194,6 +194,18 @@ def test_the_candidate_page_fits_the_width(visit, company, recruiter_a, width, s
         page.screenshot(path=screenshot_folder / f"{name}-{width}.png", full_page=True)
 
 
+@pytest.mark.parametrize("locale", ["fr-FR", "en-GB"])
+def test_the_candidate_tables_show_every_column_at_1366_px(visit, company, recruiter_a, locale, screenshot_folder):
+    """On a laptop screen the lists need no sideways scrolling inside their card (narrower screens
+    scroll the table in its own region)."""
+    for name, path in {"candidates": "/candidates/", "position-candidates": f"/positions/{company['position'].pk}/candidates/"}.items():
+        page = visit(path, 1366, recruiter_a, locale=locale)
+        table = page.locator(".table-wrap")
+        inner, outer = table.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        page.screenshot(path=screenshot_folder / f"{name}-1366-{locale}.png", full_page=True)
+        assert inner <= outer, f"{name} ({locale}): the table is {inner} px wide in a {outer} px card"
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_home_pages_charts_are_drawn_and_fit_the_width(visit, company, recruiter_a, width, screenshot_folder):
     page = visit("/?period=all", width, recruiter_a)
