@@ -20,7 +20,8 @@ class RetentionPolicyForm(forms.Form):
     recordings_days = forms.IntegerField(label=_("Keep call recordings (days)"), min_value=1, max_value=3650)
     reports_months = forms.IntegerField(
         label=_("Keep transcripts, analyses and reports (months)"), min_value=1, max_value=120,
-        help_text=_("Counted from when each transcript or analysis was made; its report PDFs go with it."),
+        help_text=_("Counted from when each transcript or analysis was made; its report PDFs go with it, and the "
+                    "dashboard notifications of that age."),
     )
     other_data_months = forms.IntegerField(
         label=_("Keep other candidate data (months after the last activity)"), min_value=1, max_value=120,

@@ -41,7 +41,7 @@ from consent.models import (
     RetentionPolicy,
 )
 from consent.notice import NOTICE_LANGUAGES, keep_notice, notice_facts, render_notice, required_covers
-from consent.retention import months_before, run_purgers
+from consent.retention import months_before, register_purger, run_purgers
 from consent.signals import consent_withdrawn
 from recruiting import inbox
 from recruiting.models import Candidate, NotificationKind, PipelineStatus
@@ -575,6 +575,13 @@ def update_calling_hours_policy(*, by, request=None, **fields):
 
 def candidates_past_retention(policy, now):
     return Candidate.objects.filter(updated_at__lt=months_before(now, policy.other_data_months))
+
+
+@register_purger
+def purge_inbox(policy, now):
+    """The recruiters' inbox lines go with the reports they announce, after `reports_months`."""
+    deleted = inbox.purge_before(months_before(now, policy.reports_months))
+    return {"notifications_deleted": deleted} if deleted else {}
 
 
 def apply_retention(*, now=None):

@@ -50,3 +50,8 @@ def mark_read(*, user, notification_id=None):
         unread &= Q(pk=notification_id)
     with transaction.atomic():
         return Notification.objects.filter(unread).update(read_at=timezone.now())
+
+
+def purge_before(cutoff):
+    """Delete the active tenant's inbox lines made before `cutoff`; how many went."""
+    return Notification.objects.filter(created_at__lt=cutoff).delete()[0]

@@ -2,11 +2,18 @@
 to the consent request each put a line in it for the right person; the header counts the unread;
 opening one marks it read and goes to its page; nobody reads another user's or company's."""
 
+from datetime import datetime
+from datetime import timezone as dt_timezone
+
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import AuditLog
 from aihm.tenancy import tenant_context
+from consent import services as consent_services
+from consent.models import RetentionPolicy
 from interviews import notifications
 from interviews.models import InterviewAnalysis, InterviewState
 from recruiting import inbox
@@ -160,6 +167,23 @@ def test_an_erased_candidate_leaves_no_notification(tenant_a, recruiter_a):
     with tenant_context(tenant_a.pk):
         erase_candidate(by=recruiter_a, candidate=Candidate.objects.get(pk=note.candidate_id))
         assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_retention_run_deletes_notifications_as_old_as_the_reports_they_announce(tenant_a, recruiter_a, admin_b):
+    with time_machine.travel(datetime(2026, 1, 10, 9, 0, tzinfo=dt_timezone.utc), tick=False):
+        old = a_note(recruiter_a)
+        elsewhere = a_note(admin_b)  # another company, whose own run has not come
+    with time_machine.travel(datetime(2026, 6, 1, 9, 0, tzinfo=dt_timezone.utc), tick=False):
+        recent = a_note(recruiter_a, kind=K.CONSENT_GRANTED, candidate=old.candidate)
+    with time_machine.travel(datetime(2027, 2, 1, 3, 0, tzinfo=dt_timezone.utc), tick=False), tenant_context(tenant_a.pk):
+        policy = RetentionPolicy.objects.create(reports_months=12, other_data_months=120)
+        counts = consent_services.apply_retention()
+        entry = AuditLog.objects.get(action="retention.applied")
+        assert list(Notification.objects.values_list("pk", flat=True)) == [recent.pk]
+        assert Candidate.objects.filter(pk=old.candidate_id).exists()  # the candidate stays, the line goes
+    assert counts["notifications_deleted"] == 1 and entry.details["notifications_deleted"] == 1 and policy.pk
+    assert [note.pk for note in notes_of(admin_b)] == [elsewhere.pk]
 
 
 @pytest.mark.django_db
