@@ -196,11 +196,78 @@ def without_protected_topics(output):
 # --- The offline analyser ----------------------------------------------------------------------
 
 
+def _any_of(*stems):
+    return r"\b(?:" + "|".join(stems) + ")"
+
+
+_NUMBER = _any_of(r"\d", "deux", "trois", "quatre", "cinq", "dix", "vingt", "trente", "cent", "mille",
+                 "two", "three", "four", "five", "ten", "twenty", "thirty", "hundred", "thousand")
+_FIRST_PERSON = (r"\bj'(?:ai|etais|anime|encadre|dirige|gere|organise)\b|\bje (?:dirige|gere|pilote|travaille|suis|m'occupe|"
+                 r"anime|encadre|fais|prepare|vise|peux|reste)\b|\bi (?:have|had|led|built|run|ran|work|worked|manage|"
+                 r"managed|owned|handled|trained|migrated|automated|am|call|can|could)\b|\bmy (?:role|job|team|experience)\b")
+
+# What a rubric asks for in general words ("a concrete example", "a measurable result", "a clear
+# date"), each as (the rubric's words, folded, that ask for it; what shows it in an answer). A
+# rubric's literal terms ("Python", "notice period") are still looked for as they are written.
+RUBRIC_QUALITIES = (
+    (_any_of("chiffr", "mesur", "measur", "quantif", "resultat", "result", "outcome", "impact"), _NUMBER),
+    (_any_of("exemple", "example", "concret", "concrete", "situation", "realisation", "achievement", "projet", "project"),
+     r"(?:\S+\s+){11,}\S+"),  # told at some length: twelve words or more in one sentence
+    (_any_of("role", "contribution", "responsabilit", "responsibilit"), _FIRST_PERSON),
+    (_any_of("parcours", "background", "experience", "career", "carriere"),
+     _any_of(r"\d+ (?:ans|annees|years)", "experience", "parcours", "career", "carriere", "depuis", "since")),
+    (_any_of("motivation", "motive", "interet", "interest"),
+     _any_of("motiv", "interess", "passion", "envie", "attir", "interest", "excit", "enjoy", "j'aime", "i like", "i love")),
+    (_any_of("cooperation", "collabor", "equipe", "team", "communication", "collegue", "colleague"),
+     _any_of("equipe", "team", "collegue", "colleague", "scrum", "revue", "review", "reunion", "meeting", "stand-up",
+            "point quotidien", "ensemble", "together", "encadr", "communic")),
+    (_any_of("organisation", "organization", "organis", "organiz", "methode", "method", "etapes", "steps"),
+     _any_of("scrum", "kanban", "jira", "planning", "plan", "priorit", "etape", "step", "d'abord", "puis", "ensuite",
+            "first", "then", "quotidien", "daily", "chaque (?:jour|semaine|matin)", "every (?:day|week|morning)")),
+    (_any_of("enseignement", "lecon", "lesson", "appris", "learn", "retient", "retenu"),
+     _any_of("appris", "lecon", "retenu", "learn", "lesson", "depuis", "since then", "desormais", "forme", "trained")),
+    (_any_of("date", "quand", "when", "disponib", "availab", "start", "commenc", "delai"),
+     _any_of(r"\d", "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
+            "novembre", "decembre", "lundi", "monday", "mois", "semaine", "month", "week", "immediat", "tout de suite",
+            "right away", "preavis", "notice")),
+    (_any_of("niveau", "level", "maitrise", "command", "self-assessment", "auto-evaluation", "evalu", "rate"),
+     _any_of("niveau", "level", "maitrise", "expert", "confirm", "avance", "advanced", "solide", "solid", "strong",
+            "confident", "connais bien", "know well", r"\d+ (?:ans|years)", "depuis", "since")),
+    (_any_of("probleme", "problem", "difficulte", "difficulty", "solution", "surmont", "overcame", "resol", "solved"),
+     _any_of("probleme", "problem", "difficult", "bug", "incident", "panne", "outage", "solution", "resolu", "solved",
+            "fixed", "corrige", "regle", "automatis", "automated", "reduit", "cut", "brought")),
+    (_any_of("resume", "summary"), r"(?:\S+\s+){11,}\S+"),
+)
+# The words a rubric uses to qualify what it asks for, which an answer need not repeat.
+RUBRIC_QUALIFIERS = _any_of(
+    "clair", "claire", "clairement", "clear", "clearly", "precis", "precise", "precisement", "precisely", "specific",
+    "specifique", "reel", "reelle", "real", "detaille", "detailed", "honnete", "honnetement", "honest", "honestly",
+    "pertinent", "relevant", "realiste", "realistic", "recent", "candidat", "candidate", "personnel", "personnelle",
+    "personal", "own", "lie", "liee", "related", "lien", "poste", "estime", "decrit", "described", "tire", "drawn",
+    "utilisation", "using", "use", "pratique", "practice", "bien", "well", "responsabilites", "responsibilities",
+) + r"\w*"
+
+
+def rubric_concepts(rubric):
+    """The things a rubric asks for, each as a list of patterns any of which shows it: one per
+    general quality it names (`RUBRIC_QUALITIES`), then its literal terms, as the CV scoring reads
+    a requirement; the qualifiers (`RUBRIC_QUALIFIERS`) are not looked for."""
+    text = " " + _normal(rubric) + " "
+    concepts = []
+    for asks, shows in RUBRIC_QUALITIES:
+        asked = re.compile(asks + r"\w*")
+        if asked.search(text):
+            concepts.append([re.compile(shows)])
+            text = asked.sub(" ", text)
+    text = re.compile(RUBRIC_QUALIFIERS).sub(" ", text)
+    return concepts + requirement_concepts(text) if text.strip(" .,;:'\"-") else concepts
+
+
 def _question_assessment(question, transcript):
     """Rubric concepts found in the answer -> a 0-5 score and the sentences that show them."""
     sentences = cv_sentences(transcript)
     folded = [_normal(sentence) for sentence in sentences]
-    concepts = requirement_concepts(question["rubric"] or question["question"])
+    concepts = rubric_concepts(question["rubric"] or question["question"])
     matches = [_sentences_matching(patterns, folded) for patterns in concepts]
     covered = sum(1 for found in matches if found)
     score = round(SCALE_MAX * covered / len(concepts)) if concepts else 0

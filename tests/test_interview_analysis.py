@@ -9,6 +9,8 @@ import pytest
 
 from aihm import ai
 from interviews import analysis
+from interviews.personas import PERSONAS
+from recruiting.drafting import draft_offline
 from tests import test_ai_anthropic
 from tests.test_ai_anthropic import OVERLOADED, RATE_LIMITED, tool_message
 
@@ -48,6 +50,41 @@ def test_the_offline_analysis_scores_each_answer_on_its_rubric_with_quotes_from_
             assert quote in GOOD[number - 1]["text"]
     assert output["overall_score"] is not None and output["recommendation"] == analysis.ADVANCE
     assert output["summary"].startswith("Offline analysis")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_on_an_offline_drafted_script_the_offline_analysis_tells_the_good_candidate_from_the_weak(settings, language):
+    """The drafted rubrics ask in general words ("a concrete example, a measurable result, a clear
+    date"): the good persona's answers, with tools, numbers and their own role, show them; the
+    vague persona's do not."""
+    settings.ANTHROPIC_API_KEY = ""
+    drafted = draft_offline({"language": language, "title": "Développeur Python / Django", "must_haves": ["Python", "Django"],
+                             "skills": ["PostgreSQL"], "min_years_experience": 3}, {})["questions"]
+    questions = [{"text": q["text"], "rubric": q["good_answer"], "weight": q["weight"]} for q in drafted]
+
+    def interview(persona):
+        answers = [{"text": PERSONAS[persona].answer_text(q["text"], language, n), "quality": "good"}
+                   for n, q in enumerate(questions, start=1)]
+        return analysis.analyse(title="Développeur Python / Django", language=language, questions=questions, answers=answers)[0]
+
+    good, weak = interview("good"), interview("weak")
+    assert good["recommendation"] == analysis.ADVANCE and good["overall_score"] >= 3.5, good
+    assert all(item["score"] >= 2 for item in good["questions"]), good["questions"]
+    assert weak["recommendation"] in (analysis.DO_NOT_ADVANCE, analysis.INSUFFICIENT), weak
+    assert all(not item["assessed"] or item["score"] <= 1 for item in weak["questions"]), weak["questions"]
+
+
+@pytest.mark.parametrize("rubric, answer, covered", [
+    ("Une date claire et réaliste.", "Je suis disponible dans 1 mois.", True),
+    ("Une date claire et réaliste.", "Euh, je ne sais pas trop.", False),
+    ("A measurable result.", "We cut the response time by 40 percent.", True),
+    ("A measurable result.", "It went well, I think.", False),
+    ("The candidate's own role.", "I led the migration of the billing service last year.", True),
+    ("The candidate's own role.", "The project was done by the company.", False),
+])
+def test_a_rubrics_general_words_are_shown_by_what_answers_them(rubric, answer, covered):
+    score, quotes, found, total = analysis._question_assessment({"rubric": rubric, "question": "?"}, answer)
+    assert total >= 1 and (found == total) is covered, (score, found, total)
 
 
 def test_a_weak_answer_scores_low_and_is_a_concern(settings):
