@@ -90,11 +90,10 @@ class Facts:
         self.granted = Q(pk__in=recorded.filter(decision=Decision.GRANTED))
         # An interview whose call reached its end.
         self.interviewed = Q(pk__in=Interview.objects.filter(state__in=COMPLETED_INTERVIEW_STATES).values("candidate_id"))
-        # When the candidate's first analysis was done: their first report.
-        reports = _done_analyses().filter(finished_at__isnull=False)
-        self.reported = Q(pk__in=reports.values("interview__candidate_id"))
-        self.report_ready_at = _only_when(self.reported, Subquery(
-            reports.filter(interview__candidate=candidate).order_by("finished_at").values("finished_at")[:1]))
+        # When the candidate's first analysis was done: their first report (mirrored on the
+        # candidate by interviews.pipeline).
+        self.reported = Q(first_report_at__isnull=False)
+        self.report_ready_at = F("first_report_at")
         # The latest decision a person recorded (on hold included, mirrored on the candidate),
         # and the advice it agrees with.
         self.decided = ~Q(decision="")

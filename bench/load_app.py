@@ -217,6 +217,8 @@ def seed_interviews(rng, new_id, tenant, recruiter, position_rows, candidates, n
     """Every third candidate of the company interviewed: a frozen script per position, one call
     attempt, an answer per question with its transcript, and a done offline analysis (the report).
     Returns the ids of the interviews, the big position's first."""
+    from django.db.models import OuterRef, Subquery
+
     from interviews import analysis as analyser
     from interviews.models import (
         AnalysisState, Answer, AnswerState, AttemptState, CallAttempt, CallOutcome, Interview, InterviewAnalysis,
@@ -299,6 +301,9 @@ def seed_interviews(rng, new_id, tenant, recruiter, position_rows, candidates, n
     for score, ids in by_score.items():
         candidate_model.objects.filter(pk__in=ids).update(interview_score=score)
     candidate_model.objects.filter(pk__in=interviewed_ids).update(consent_state=ConsentState.GRANTED)
+    first_report = InterviewAnalysis.objects.filter(interview__candidate=OuterRef("pk"), state=AnalysisState.DONE)
+    candidate_model.objects.filter(pk__in=interviewed_ids).update(
+        first_report_at=Subquery(first_report.order_by("finished_at").values("finished_at")[:1]))
     return [interview.pk for interview in interviews]
 
 

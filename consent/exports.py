@@ -8,7 +8,8 @@ from consent.rights import ExportPart, register_exporter
 CANDIDATE_FIELDS = (
     "id", "full_name", "email", "phone", "timezone", "source", "notes", "status",
     "cv_filename", "cv_content_type", "cv_size", "cv_text",
-    "scoring_status", "cv_score", "cv_score_details", "scored_at", "decision", "decided_at", "created_at", "updated_at",
+    "scoring_status", "cv_score", "cv_score_details", "scored_at", "first_report_at", "decision", "decided_at",
+    "created_at", "updated_at",
 )
 RECORD_FIELDS = (
     "id", "decision", "channel", "covers", "text_version", "text_hash", "language", "created_at",

@@ -248,10 +248,13 @@ def run_analysis(analysis_id):
 
 def mirror_interview_score(candidate_id):
     """The candidate lists sort on Candidate.interview_score: the overall score of the latest
-    done analysis of the candidate's interviews (none when it gave insufficient evidence)."""
-    latest = (InterviewAnalysis.objects.filter(interview__candidate_id=candidate_id, state=AnalysisState.DONE)
-              .order_by("-finished_at", "-version").values_list("overall_score", flat=True).first())
-    Candidate.objects.filter(pk=candidate_id).update(interview_score=latest)
+    done analysis of the candidate's interviews (none when it gave insufficient evidence); the
+    analytics time the screening with Candidate.first_report_at: when the first of those that
+    stand was done."""
+    done = InterviewAnalysis.objects.filter(interview__candidate_id=candidate_id, state=AnalysisState.DONE)
+    latest = done.order_by("-finished_at", "-version").values_list("overall_score", flat=True).first()
+    first = done.filter(finished_at__isnull=False).order_by("finished_at").values_list("finished_at", flat=True).first()
+    Candidate.objects.filter(pk=candidate_id).update(interview_score=latest, first_report_at=first)
 
 
 def fail_analysis(analysis_id, reason):

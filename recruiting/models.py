@@ -255,9 +255,10 @@ class Candidate(TenantOwned):
     cv_score_details = models.JSONField(_("CV score details"), default=dict, blank=True)
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
     # Mirrors for the lists' sorting and filters, kept by the services that own the facts: the
-    # overall score of the latest analysis of the candidate's interviews (interviews.pipeline),
-    # the latest consent decision (consent.services).
+    # overall score of the latest analysis of the candidate's interviews and when the first of
+    # them was done (interviews.pipeline), the latest consent decision (consent.services).
     interview_score = models.FloatField(_("interview score"), null=True, blank=True)
+    first_report_at = models.DateTimeField(_("first report ready at"), null=True, blank=True)
     consent_state = models.CharField(_("consent"), max_length=10, choices=ConsentState.choices, blank=True, default=ConsentState.NONE)
 
     # The latest decision a person recorded (CandidateDecision keeps them all), by whom and when,

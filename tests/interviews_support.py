@@ -83,6 +83,18 @@ def wav_bytes(seconds=0.2, rate=8000):
     return buffer.getvalue()
 
 
+def mirror_first_reports():
+    """What interviews.pipeline mirrors on each candidate once an analysis is done, for analyses
+    a test wrote in bulk: Candidate.first_report_at, in the active tenant."""
+    from django.db.models import OuterRef, Subquery
+
+    from interviews.models import InterviewAnalysis
+    from recruiting.models import Candidate
+
+    reports = InterviewAnalysis.objects.filter(interview__candidate=OuterRef("pk"), state="done", finished_at__isnull=False)
+    Candidate.objects.update(first_report_at=Subquery(reports.order_by("finished_at").values("finished_at")[:1]))
+
+
 def finished_interview(tenant, recruiter):
     """An interview of the three QUESTIONS answered with ANSWERS (each with a short recording in
     storage), their transcripts done, and its offline analysis (version 1): built with the ORM, no

@@ -16,11 +16,13 @@ from rest_framework.test import APIClient
 
 from aihm.tenancy import PRIVILEGED_DB, tenant_context
 from consent.models import ConsentRecord, ConsentRequest
+from interviews import pipeline
 from interviews.models import CallAttempt, Interview, InterviewAnalysis
 from recruiting import services
 from recruiting.models import Candidate, CandidateDecision
 from tests import factories
 from tests.conftest import bearer_for
+from tests.interviews_support import mirror_first_reports
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +69,10 @@ def attempt(of, number, outcome, *, answered=True, state="ended", direction="out
 
 
 def analysis(of, version, *, score, recommendation, finished, state="done"):
-    return InterviewAnalysis.objects.create(interview=of, version=version, state=state, overall_score=score,
+    made = InterviewAnalysis.objects.create(interview=of, version=version, state=state, overall_score=score,
                                             recommendation=recommendation, finished_at=finished)
+    pipeline.mirror_interview_score(of.candidate_id)  # as the pipeline does once an analysis ends
+    return made
 
 
 def decide(by, person, decision, *, decided_at=None):
@@ -190,6 +194,29 @@ def test_the_overview_counts_every_figure(company, other_company, viewer_a):
 
     assert response.status_code == 200
     assert response.json() == EVERYONE
+
+
+def test_the_first_report_time_is_mirrored_on_the_candidate_kept_by_a_reanalysis_and_filled_for_old_reports(company, tenant_a):
+    """The median time to report reads Candidate.first_report_at: the pipeline keeps it as the
+    first done analysis's end (a later version does not move it, a purge of them all clears it),
+    and interviews migration 0005 fills it for the reports made before the column."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    with tenant_context(tenant_a.pk):
+        amina = Candidate.objects.get(full_name="Amina")
+        assert amina.first_report_at == at(11, 9), "version 1 ended first; version 2 does not move it"
+        Candidate.objects.update(first_report_at=None)
+        # The migration runs as the owner over every company; here, inside this test's transaction.
+        import_module("interviews.migrations.0005_fill_first_report_at").fill_the_mirror(
+            apps, SimpleNamespace(connection=connection))
+        filled = dict(Candidate.objects.exclude(first_report_at=None).values_list("full_name", "first_report_at"))
+        assert filled["Amina"] == at(11, 9) and "Chloé" not in filled
+        InterviewAnalysis.objects.filter(interview__candidate=amina).delete()
+        pipeline.mirror_interview_score(amina.pk)
+        assert Candidate.objects.get(pk=amina.pk).first_report_at is None
 
 
 def test_the_period_selects_the_candidates_added_in_it(company, recruiter_a):
@@ -432,6 +459,7 @@ def fill(tenant, user, count):
             InterviewAnalysis(tenant_id=tenant.pk, interview=call, version=1, state="done", overall_score=n % 6,
                               recommendation="advance", finished_at=timezone.now())
             for n, call in enumerate(interviews))
+        mirror_first_reports()
         CandidateDecision.objects.bulk_create(
             CandidateDecision(tenant_id=tenant.pk, candidate=person, decision=person.status, decided_by=user)
             for person in candidates if person.status in ("rejected", "shortlisted"))

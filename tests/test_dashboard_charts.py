@@ -20,9 +20,11 @@ from django.utils import timezone
 from aihm.tenancy import tenant_context
 from analytics import dashboard
 from consent.models import ConsentRecord, ConsentRequest
+from interviews import pipeline
 from interviews.models import CallAttempt, Interview, InterviewAnalysis
 from recruiting.models import Candidate
 from tests import factories
+from tests.interviews_support import mirror_first_reports
 
 pytestmark = pytest.mark.django_db
 
@@ -92,9 +94,11 @@ def attempt(of, number, outcome, *, answered=True, ended=None, state="ended", di
 
 
 def analysis(of, version, *, score, finished, state="done", recommendation="hold"):
-    return InterviewAnalysis.objects.create(interview=of, version=version, state=state, overall_score=score,
+    made = InterviewAnalysis.objects.create(interview=of, version=version, state=state, overall_score=score,
                                             recommendation=recommendation if score is not None else "insufficient_evidence",
                                             finished_at=finished)
+    pipeline.mirror_interview_score(of.candidate_id)  # as the pipeline does once an analysis ends
+    return made
 
 
 @pytest.fixture
@@ -338,6 +342,7 @@ def fill(tenant, count):
             InterviewAnalysis(tenant_id=tenant.pk, interview=call, version=1, state="done", overall_score=(n % 11) / 2,
                               recommendation="hold", finished_at=timezone.now())
             for n, call in enumerate(interviews))
+        mirror_first_reports()
 
 
 def queries(user):
