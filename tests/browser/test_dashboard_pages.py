@@ -204,6 +204,8 @@ def test_the_candidate_tables_show_every_column_at_1366_px(visit, company, recru
         inner, outer = table.evaluate("e => [e.scrollWidth, e.clientWidth]")
         page.screenshot(path=screenshot_folder / f"{name}-1366-{locale}.png", full_page=True)
         assert inner <= outer, f"{name} ({locale}): the table is {inner} px wide in a {outer} px card"
+        edges = page.evaluate("['#main', '.footer-inner'].map(s => Math.round(document.querySelector(s).getBoundingClientRect().left))")
+        assert edges[0] == edges[1], f"{name}: the footer is not aligned with the page ({edges})"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
