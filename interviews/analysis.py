@@ -238,6 +238,7 @@ RUBRIC_QUALITIES = (
             "fixed", "corrige", "regle", "automatis", "automated", "reduit", "cut", "brought")),
     (_any_of("resume", "summary"), r"(?:\S+\s+){11,}\S+"),
 )
+_QUALITY_PATTERNS = tuple((re.compile(asks + r"\w*"), re.compile(shows)) for asks, shows in RUBRIC_QUALITIES)
 # The words a rubric uses to qualify what it asks for, which an answer need not repeat.
 RUBRIC_QUALIFIERS = _any_of(
     "clair", "claire", "clairement", "clear", "clearly", "precis", "precise", "precisement", "precisely", "specific",
@@ -246,6 +247,7 @@ RUBRIC_QUALIFIERS = _any_of(
     "personal", "own", "lie", "liee", "related", "lien", "poste", "estime", "decrit", "described", "tire", "drawn",
     "utilisation", "using", "use", "pratique", "practice", "bien", "well", "responsabilites", "responsibilities",
 ) + r"\w*"
+_QUALIFIER_PATTERN = re.compile(RUBRIC_QUALIFIERS)
 
 
 def rubric_concepts(rubric):
@@ -254,12 +256,11 @@ def rubric_concepts(rubric):
     a requirement; the qualifiers (`RUBRIC_QUALIFIERS`) are not looked for."""
     text = " " + _normal(rubric) + " "
     concepts = []
-    for asks, shows in RUBRIC_QUALITIES:
-        asked = re.compile(asks + r"\w*")
+    for asked, shown in _QUALITY_PATTERNS:
         if asked.search(text):
-            concepts.append([re.compile(shows)])
+            concepts.append([shown])
             text = asked.sub(" ", text)
-    text = re.compile(RUBRIC_QUALIFIERS).sub(" ", text)
+    text = _QUALIFIER_PATTERN.sub(" ", text)
     return concepts + requirement_concepts(text) if text.strip(" .,;:'\"-") else concepts
 
 
